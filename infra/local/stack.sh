@@ -1,0 +1,47 @@
+# The whole local stack: PostgreSQL, Kafka, schema registry. Sourced by ./platform.
+# A component whose connection variable is already set (DATABASE_URL, KAFKA_BROKERS,
+# SCHEMA_REGISTRY_URL) is used as it is and not started here.
+
+source "$ROOT_DIR/infra/local/postgres.sh"
+source "$ROOT_DIR/infra/local/kafka.sh"
+source "$ROOT_DIR/infra/local/registry.sh"
+
+# Remember which variables came from the caller before we fill in local defaults.
+EXTERNAL_DATABASE_URL="${DATABASE_URL:-}"
+EXTERNAL_KAFKA_BROKERS="${KAFKA_BROKERS:-}"
+EXTERNAL_SCHEMA_REGISTRY_URL="${SCHEMA_REGISTRY_URL:-}"
+
+stack_env() {
+  export DATABASE_URL="${EXTERNAL_DATABASE_URL:-$(pg_url)}"
+  export KAFKA_BROKERS="${EXTERNAL_KAFKA_BROKERS:-127.0.0.1:$KAFKA_PORT}"
+  export SCHEMA_REGISTRY_URL="${EXTERNAL_SCHEMA_REGISTRY_URL:-$REGISTRY_URL}"
+}
+
+stack_up() {
+  local start
+  start=$(date +%s)
+  # The registry stores its schemas in the local PostgreSQL, so it needs it even when the
+  # services use an external database.
+  if [[ -z "$EXTERNAL_DATABASE_URL" || -z "$EXTERNAL_SCHEMA_REGISTRY_URL" ]]; then pg_up; fi
+  if [[ -z "$EXTERNAL_KAFKA_BROKERS" ]]; then kafka_up; else log "using Kafka at $EXTERNAL_KAFKA_BROKERS"; fi
+  if [[ -z "$EXTERNAL_SCHEMA_REGISTRY_URL" ]]; then registry_up; else log "using schema registry at $EXTERNAL_SCHEMA_REGISTRY_URL"; fi
+  stack_env
+  log "stack ready in $(elapsed_since "$start")s"
+}
+
+stack_down() {
+  registry_down
+  kafka_down
+  pg_down
+}
+
+stack_status() {
+  pg_status
+  kafka_status
+  registry_status
+}
+
+# True when nothing of the local stack is running (used to decide whether `test` owns it).
+stack_is_down() {
+  ! pg_ready && ! pid_alive kafka && ! pid_alive registry
+}

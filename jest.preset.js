@@ -1,0 +1,26 @@
+// One jest setup for every workspace: TypeScript as native ES modules (MikroORM 7 is ESM-only),
+// test files named *.unit.test.ts (no I/O) or *.int.test.ts (real PostgreSQL/Kafka/registry/ClickHouse).
+import path from 'node:path';
+
+const resultsDir = path.join(import.meta.dirname, 'test-results');
+
+export function jestConfig(overrides = {}) {
+  const workspace = path.basename(process.cwd());
+  return {
+    testEnvironment: 'node',
+    extensionsToTreatAsEsm: ['.ts'],
+    transform: {
+      '^.+\\.ts$': ['ts-jest', { useESM: true, tsconfig: 'tsconfig.json' }],
+    },
+    // Sources import siblings as './x.js' (NodeNext); jest must find the .ts file.
+    moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
+    testMatch: ['<rootDir>/test/**/*.test.ts'],
+    testTimeout: 60_000,
+    reporters: [
+      'default',
+      // Read by infra/ci/summarize.js to print the run's "N passed, N failed" line.
+      ['<rootDir>/../../infra/ci/json-reporter.cjs', { outputFile: path.join(resultsDir, `${workspace}.json`) }],
+    ],
+    ...overrides,
+  };
+}

@@ -1,0 +1,88 @@
+import { z } from 'zod';
+import { LOG_LEVELS } from '@platform/observability';
+import { ConfigError } from './errors.js';
+
+type Env = Record<string, string | undefined>;
+
+// Values of these variables are never repeated in error messages (URLs may carry credentials).
+const SECRET_NAME = /PASSWORD|SECRET|TOKEN|KEY|URL/;
+
+/**
+ * Parses environment variables with a zod object schema whose keys are the variable names.
+ * Empty strings count as unset, so `FOO=` in a .env file falls back to the default.
+ * Throws one ConfigError that lists every missing or invalid variable.
+ */
+export function parseEnv<Shape extends z.ZodRawShape>(
+  shape: Shape,
+  env: Env = process.env,
+): z.infer<z.ZodObject<Shape>> {
+  const input: Env = {};
+  for (const name of Object.keys(shape)) {
+    const value = env[name];
+    input[name] = value === undefined || value.trim() === '' ? undefined : value.trim();
+  }
+  const result = z.object(shape).safeParse(input);
+  if (result.success) return result.data;
+  throw new ConfigError(
+    result.error.issues.map((issue) => {
+      const name = String(issue.path[0]);
+      const value = input[name];
+      if (value === undefined) return `${name}: required but not set`;
+      const shown = SECRET_NAME.test(name) ? '' : ` (got ${JSON.stringify(value)})`;
+      return `${name}: ${issue.message}${shown}`;
+    }),
+  );
+}
+
+/** Field types for environment variables, with messages that say what is expected. */
+export const envField = {
+  port: () =>
+    z.coerce
+      .number({ message: 'expected a port number' })
+      .int({ message: 'expected a port number' })
+      .min(1, { message: 'expected a port number between 1 and 65535' })
+      .max(65535, { message: 'expected a port number between 1 and 65535' }),
+  positiveInt: (max = Number.MAX_SAFE_INTEGER) =>
+    z.coerce
+      .number({ message: 'expected a whole number' })
+      .int({ message: 'expected a whole number' })
+      .min(1, { message: 'expected a whole number of at least 1' })
+      .max(max, { message: `expected a whole number of at most ${max}` }),
+  url: (protocols: readonly string[]) =>
+    z
+      .string()
+      .refine((value) => URL.canParse(value) && protocols.includes(new URL(value).protocol), {
+        message: `expected a URL starting with ${protocols.map((p) => `${p}//`).join(' or ')}`,
+      }),
+  /** Comma-separated list, e.g. KAFKA_BROKERS=host1:9092,host2:9092. */
+  hostPortList: () =>
+    z
+      .string()
+      .transform((value) => value.split(',').map((item) => item.trim()))
+      .refine((items) => items.every((item) => /^[^\s:]+:\d{1,5}$/.test(item)), {
+        message: 'expected host:port[,host:port...]',
+      }),
+  boolean: () =>
+    z.enum(['true', 'false'], { message: 'expected true or false' }).transform((value) => value === 'true'),
+};
+
+/** Variables every service reads. */
+export const baseEnvShape = {
+  LOG_LEVEL: z.enum(LOG_LEVELS, { message: `expected one of ${LOG_LEVELS.join(', ')}` }).default('info'),
+  /** Name of the deployment (local, staging, production); stamped on every event. */
+  APP_ENV: z
+    .string()
+    .regex(/^[a-z][a-z0-9-]{0,31}$/, { message: 'expected a short lowercase name like "production"' })
+    .default('local'),
+  SHUTDOWN_TIMEOUT_MS: envField.positiveInt(600_000).default(30_000),
+};
+
+export interface BaseConfig {
+  logLevel: (typeof LOG_LEVELS)[number];
+  environment: string;
+  shutdownTimeoutMs: number;
+}
+
+export function baseConfig(env: z.infer<z.ZodObject<typeof baseEnvShape>>): BaseConfig {
+  return { logLevel: env.LOG_LEVEL, environment: env.APP_ENV, shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS };
+}

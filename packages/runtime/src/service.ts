@@ -1,0 +1,79 @@
+import { createLogger, startTelemetry, type Logger } from '@platform/observability';
+import { ConfigError } from './errors.js';
+import type { BaseConfig } from './config.js';
+
+/** Stops what `start` started: stop accepting work, drain in-flight work, close connections. */
+export type StopService = () => Promise<void>;
+
+export interface ServiceDefinition<Config extends BaseConfig> {
+  name: string;
+  version: string;
+  /** Reads and validates the environment; throws ConfigError. */
+  loadConfig: () => Config;
+  start: (config: Config, logger: Logger) => Promise<StopService>;
+}
+
+/**
+ * The life of a service process: tracing first, then validated config, then `start`, then
+ * wait for SIGTERM/SIGINT and drain. A configuration error exits with code 78 (EX_CONFIG)
+ * and the list of problems; a start failure or a drain that overruns the timeout exits 1.
+ */
+export async function runService<Config extends BaseConfig>(service: ServiceDefinition<Config>): Promise<void> {
+  const telemetry = startTelemetry(service);
+  let config: Config;
+  try {
+    config = service.loadConfig();
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    process.stderr.write(`${service.name}: ${error.message}\n`);
+    await telemetry.shutdown();
+    process.exit(78);
+  }
+
+  const logger = createLogger({ service: service.name, version: service.version, level: config.logLevel });
+  logger.info('service starting', { environment: config.environment, tracing: telemetry.enabled });
+
+  let stop: StopService;
+  try {
+    stop = await service.start(config, logger);
+  } catch (error) {
+    logger.error('service failed to start', { error: describeError(error) });
+    await telemetry.shutdown();
+    process.exit(1);
+  }
+  logger.info('service started');
+
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) {
+      logger.warn('second signal during shutdown; exiting now', { signal });
+      process.exit(1);
+    }
+    stopping = true;
+    logger.info('shutdown requested; draining', { signal, timeoutMs: config.shutdownTimeoutMs });
+    const timer = setTimeout(() => {
+      logger.error('shutdown did not finish in time; exiting', { timeoutMs: config.shutdownTimeoutMs });
+      process.exit(1);
+    }, config.shutdownTimeoutMs);
+    try {
+      await stop();
+      logger.info('service stopped');
+      await telemetry.shutdown();
+      clearTimeout(timer);
+      // Explicit: a library timer left behind must not keep a drained process alive.
+      process.exit(0);
+    } catch (error) {
+      logger.error('shutdown failed', { error: describeError(error) });
+      process.exit(1);
+    }
+  };
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+}
+
+/** Error fields for a log line: name, code (when the error has one), message and stack. */
+export function describeError(error: unknown): Record<string, unknown> {
+  if (!(error instanceof Error)) return { message: String(error) };
+  const code = (error as { code?: unknown }).code;
+  return { name: error.name, message: error.message, ...(code === undefined ? {} : { code }), stack: error.stack };
+}
