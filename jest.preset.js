@@ -19,7 +19,10 @@ export function jestConfig(overrides = {}) {
     reporters: [
       'default',
       // Read by infra/ci/summarize.js to print the run's "N passed, N failed" line.
-      ['<rootDir>/../../infra/ci/json-reporter.cjs', { outputFile: path.join(resultsDir, `${workspace}.json`) }],
+      [
+        '<rootDir>/../../infra/ci/json-reporter.cjs',
+        { outputFile: path.join(resultsDir, `${workspace}.json`) },
+      ],
     ],
     ...overrides,
   };

@@ -20,5 +20,8 @@ check format npx prettier --check --log-level warn .
 check lint npx eslint . --max-warnings 0
 check build npx turbo run build typecheck --output-logs=errors-only
 # jest results land in test-results/<workspace>.json through infra/ci/json-reporter.cjs.
-npx turbo run test --concurrency 1 --continue --output-logs=full
+# A workspace whose jest could not even start writes no results; the runner's exit code catches it.
+if ! npx turbo run test --concurrency 1 --continue --output-logs=full; then
+  echo "failed test-runner" >>"$checks_file"
+fi
 node infra/ci/summarize.js "$results_dir" "$checks_file"

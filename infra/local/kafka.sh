@@ -75,5 +75,5 @@ kafka_up() {
 kafka_down() { stop_pid kafka 60; }
 
 kafka_status() {
-  if pid_alive kafka && port_open "$KAFKA_PORT"; then echo "kafka     up    127.0.0.1:$KAFKA_PORT"; else echo "kafka     down"; fi
+  if pid_alive kafka && port_open "$KAFKA_PORT"; then echo "kafka             up    127.0.0.1:$KAFKA_PORT"; else echo "kafka             down"; fi
 }

@@ -82,7 +82,7 @@ pg_down() {
 }
 
 pg_status() {
-  if pg_ready; then echo "postgres  up    127.0.0.1:$PG_PORT  db=$PG_DB"; else echo "postgres  down"; fi
+  if pg_ready; then echo "postgres          up    127.0.0.1:$PG_PORT  db=$PG_DB"; else echo "postgres          down"; fi
 }
 
 pg_url() { echo "postgres://$PG_USER:$PG_PASSWORD@127.0.0.1:$PG_PORT/${1:-$PG_DB}"; }

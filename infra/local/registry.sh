@@ -55,5 +55,5 @@ registry_up() {
 registry_down() { stop_pid registry 30; }
 
 registry_status() {
-  if pid_alive registry && registry_ready; then echo "registry  up    $REGISTRY_URL"; else echo "registry  down"; fi
+  if pid_alive registry && registry_ready; then echo "schema-registry   up    $REGISTRY_URL"; else echo "schema-registry   down"; fi
 }

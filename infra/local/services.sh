@@ -1,1 +1,52 @@
-services_up(){ :; }; services_down(){ :; }; services_status(){ :; }
+# The three services as background processes of this checkout. Sourced by ./platform.
+# Each runs its built main (services/<name>/dist/main.js) with the stack's connection
+# variables; logs go to .local-stack/logs/<name>.log (one JSON object per line).
+
+SERVICES=(user-api outbox-publisher clickhouse-sink)
+
+service_started() { grep -q '"message":"service started"' "$LOG_DIR/$1.log"; }
+
+service_up() {
+  local name="$1" logfile="$LOG_DIR/$1.log"
+  if pid_alive "$name"; then
+    log "$name already running"
+    return 0
+  fi
+  [[ -f "$logfile" ]] && mv "$logfile" "$logfile.previous"
+  log "starting $name"
+  (cd "$ROOT_DIR/services/$name" && start_bg "$name" "$logfile" node dist/main.js)
+  local start
+  start=$(date +%s)
+  until service_started "$name"; do
+    if ! pid_alive "$name"; then
+      tail -n 20 "$logfile" >&2
+      die "$name exited during start-up; see $logfile"
+    fi
+    (($(elapsed_since "$start") < 60)) || die "$name did not start within 60s; see $logfile"
+    sleep 0.5
+  done
+}
+
+services_up() {
+  export HTTP_PORT="${HTTP_PORT:-3000}"
+  export CLICKHOUSE_DATA_DIR="${CLICKHOUSE_DATA_DIR:-$STATE_DIR/clickhouse}"
+  local name
+  for name in "${SERVICES[@]}"; do service_up "$name"; done
+}
+
+services_down() {
+  local name
+  # Reverse order: producers of work stop before its consumers.
+  for name in user-api outbox-publisher clickhouse-sink; do stop_pid "$name" 40; done
+}
+
+services_status() {
+  local name
+  for name in "${SERVICES[@]}"; do
+    if pid_alive "$name"; then
+      printf '%-17s up    pid %s  log %s\n' "$name" "$(cat "$RUN_DIR/$name.pid")" "$LOG_DIR/$name.log"
+    else
+      printf '%-17s down\n' "$name"
+    fi
+  done
+}

@@ -36,12 +36,13 @@ export function parseEnv<Shape extends z.ZodRawShape>(
 
 /** Field types for environment variables, with messages that say what is expected. */
 export const envField = {
+  /** A port to listen on; 0 asks the OS for a free one (tests use it). */
   port: () =>
     z.coerce
       .number({ message: 'expected a port number' })
       .int({ message: 'expected a port number' })
-      .min(1, { message: 'expected a port number between 1 and 65535' })
-      .max(65535, { message: 'expected a port number between 1 and 65535' }),
+      .min(0, { message: 'expected a port number between 0 and 65535' })
+      .max(65535, { message: 'expected a port number between 0 and 65535' }),
   positiveInt: (max = Number.MAX_SAFE_INTEGER) =>
     z.coerce
       .number({ message: 'expected a whole number' })
@@ -49,11 +50,9 @@ export const envField = {
       .min(1, { message: 'expected a whole number of at least 1' })
       .max(max, { message: `expected a whole number of at most ${max}` }),
   url: (protocols: readonly string[]) =>
-    z
-      .string()
-      .refine((value) => URL.canParse(value) && protocols.includes(new URL(value).protocol), {
-        message: `expected a URL starting with ${protocols.map((p) => `${p}//`).join(' or ')}`,
-      }),
+    z.string().refine((value) => URL.canParse(value) && protocols.includes(new URL(value).protocol), {
+      message: `expected a URL starting with ${protocols.map((p) => `${p}//`).join(' or ')}`,
+    }),
   /** Comma-separated list, e.g. KAFKA_BROKERS=host1:9092,host2:9092. */
   hostPortList: () =>
     z

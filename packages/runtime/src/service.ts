@@ -18,7 +18,9 @@ export interface ServiceDefinition<Config extends BaseConfig> {
  * wait for SIGTERM/SIGINT and drain. A configuration error exits with code 78 (EX_CONFIG)
  * and the list of problems; a start failure or a drain that overruns the timeout exits 1.
  */
-export async function runService<Config extends BaseConfig>(service: ServiceDefinition<Config>): Promise<void> {
+export async function runService<Config extends BaseConfig>(
+  service: ServiceDefinition<Config>,
+): Promise<void> {
   const telemetry = startTelemetry(service);
   let config: Config;
   try {
@@ -75,5 +77,10 @@ export async function runService<Config extends BaseConfig>(service: ServiceDefi
 export function describeError(error: unknown): Record<string, unknown> {
   if (!(error instanceof Error)) return { message: String(error) };
   const code = (error as { code?: unknown }).code;
-  return { name: error.name, message: error.message, ...(code === undefined ? {} : { code }), stack: error.stack };
+  return {
+    name: error.name,
+    message: error.message,
+    ...(code === undefined ? {} : { code }),
+    stack: error.stack,
+  };
 }

@@ -56,7 +56,7 @@ describe('parseEnv', () => {
       'BATCH_SIZE: expected a whole number of at most 5000 (got "5001")',
       'DATABASE_URL: required but not set',
       'FEATURE_ON: expected true or false (got "yes")',
-      'HTTP_PORT: expected a port number between 1 and 65535 (got "70000")',
+      'HTTP_PORT: expected a port number between 0 and 65535 (got "70000")',
       'KAFKA_BROKERS: expected host:port[,host:port...] (got "no-port")',
       'LOG_LEVEL: expected one of error, warn, info, debug (got "verbose")',
       'NAME: required but not set',

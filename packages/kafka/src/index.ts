@@ -1,0 +1,4 @@
+export { kafkaConfig, kafkaEnvShape, schemaRegistryConfig, schemaRegistryEnvShape } from './config.js';
+export type { KafkaConfig, SchemaRegistryConfig } from './config.js';
+export { createKafka } from './kafka.js';
+export { createSchemaRegistry } from './schema-registry.js';

@@ -1,0 +1,49 @@
+import { spawn, type ChildProcessByStdio } from 'node:child_process';
+import type { Readable } from 'node:stream';
+
+/** A service's built main running as a real child process, with its output parsed as log lines. */
+export class ServiceProcess {
+  readonly logLines: Record<string, unknown>[] = [];
+  stderr = '';
+  private readonly child: ChildProcessByStdio<null, Readable, Readable>;
+  private readonly exited: Promise<number | null>;
+
+  constructor(mainFile: string, env: NodeJS.ProcessEnv) {
+    this.child = spawn(process.execPath, [mainFile], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let pending = '';
+    this.child.stdout.on('data', (chunk: Buffer) => {
+      pending += chunk.toString();
+      const lines = pending.split('\n');
+      pending = lines.pop() ?? '';
+      for (const line of lines.filter(Boolean))
+        this.logLines.push(JSON.parse(line) as Record<string, unknown>);
+    });
+    this.child.stderr.on('data', (chunk: Buffer) => (this.stderr += chunk.toString()));
+    this.exited = new Promise((resolve) => this.child.once('exit', (code) => resolve(code)));
+  }
+
+  /** Resolves with the first log line whose message matches; rejects if the process exits first. */
+  async waitForLog(message: string, timeoutMs = 30_000): Promise<Record<string, unknown>> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const line = this.logLines.find((l) => l.message === message);
+      if (line) return line;
+      if (this.child.exitCode !== null) {
+        throw new Error(
+          `process exited (${this.child.exitCode}) before logging "${message}": ${this.stderr}`,
+        );
+      }
+      if (Date.now() > deadline) throw new Error(`no "${message}" log line within ${timeoutMs} ms`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+
+  signal(name: NodeJS.Signals): void {
+    this.child.kill(name);
+  }
+
+  /** The exit code (null when killed by a signal). */
+  exitCode(): Promise<number | null> {
+    return this.exited;
+  }
+}

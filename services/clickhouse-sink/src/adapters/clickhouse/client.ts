@@ -1,0 +1,38 @@
+import { createClient, type ClickHouseClient, type ClickHouseClientConfigOptions } from '@clickhouse/client';
+import { createChdbConnection } from 'chdb/connection';
+
+type ClientConnection = NonNullable<ClickHouseClientConfigOptions['connection']>;
+
+/** Where the events land: a ClickHouse server over HTTP, or the engine embedded in this process. */
+export type ClickHouseConfig =
+  | { kind: 'server'; url: string; username: string; password: string; database: string }
+  | { kind: 'embedded'; dataDir: string; database: string };
+
+/**
+ * One @clickhouse/client for both targets; only the connection underneath differs, so every
+ * query, insert and setting above it runs the same code path.
+ */
+export function createClickHouse(config: ClickHouseConfig): ClickHouseClient {
+  // Servers quote 64-bit integers in JSON by default and the embedded engine does not; pinning
+  // the setting makes count() and friends arrive as strings from both.
+  const clickhouse_settings = { output_format_json_quote_64bit_integers: 1 } as const;
+  if (config.kind === 'server') {
+    return createClient({
+      url: config.url,
+      username: config.username,
+      password: config.password,
+      database: config.database,
+      clickhouse_settings,
+    });
+  }
+  // chdb implements the Connection interface of @clickhouse/client-common, which
+  // @clickhouse/client >= 1.23 bundles as its own copy; the two declarations are the same
+  // interface, but TypeScript compares them nominally through their settings types.
+  const connection = createChdbConnection({ path: config.dataDir }) as unknown as ClientConnection;
+  return createClient({ connection, clickhouse_settings });
+}
+
+/** Creates the configured database, so later statements can name it. */
+export async function ensureDatabase(client: ClickHouseClient, database: string): Promise<void> {
+  await client.command({ query: `CREATE DATABASE IF NOT EXISTS ${database}` });
+}

@@ -1,0 +1,40 @@
+import { randomUUID } from 'node:crypto';
+import type { Middleware } from 'koa';
+import type { Logger } from '@platform/observability';
+import { describeError } from '@platform/runtime';
+import { sendProblem } from './problem.js';
+
+const REQUEST_ID = /^[A-Za-z0-9._-]{1,128}$/;
+
+/**
+ * Outermost middleware: a request id (the caller's X-Request-Id when well-formed, else a new
+ * UUID) echoed in the response and on every log line; one access log line per request; any
+ * unexpected error becomes a 500 problem without internals.
+ */
+export function requestContext(logger: Logger): Middleware {
+  return async (ctx, next) => {
+    const incoming = ctx.get('X-Request-Id');
+    const requestId = REQUEST_ID.test(incoming) ? incoming : randomUUID();
+    ctx.state.requestId = requestId;
+    ctx.set('X-Request-Id', requestId);
+    const log = logger.child({ request_id: requestId });
+    ctx.state.logger = log;
+    const started = performance.now();
+    try {
+      await next();
+      if (ctx.status === 404 && ctx.body === undefined) {
+        sendProblem(ctx, { type: 'not-found', title: 'No such resource', status: 404 });
+      }
+    } catch (error) {
+      log.error('request failed', { error: describeError(error) });
+      sendProblem(ctx, { type: 'internal-error', title: 'Internal server error', status: 500 });
+    } finally {
+      log.info('http request', {
+        method: ctx.method,
+        path: ctx.path,
+        status: ctx.status,
+        duration_ms: Math.round((performance.now() - started) * 10) / 10,
+      });
+    }
+  };
+}

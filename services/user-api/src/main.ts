@@ -1,0 +1,21 @@
+import { runService } from '@platform/runtime';
+import { createOrm, databaseProbe } from './adapters/postgres/orm.js';
+import { createApp } from './app.js';
+import { loadUserApiConfig } from './config.js';
+import { listen } from './http/server.js';
+
+await runService({
+  name: 'user-api',
+  version: process.env.npm_package_version ?? '0.1.0',
+  loadConfig: loadUserApiConfig,
+  async start(config, logger) {
+    const orm = await createOrm(config.database);
+    const app = createApp({ logger, database: databaseProbe(orm) });
+    const server = await listen(app, config.http);
+    logger.info('listening', { host: config.http.host, port: server.port });
+    return async () => {
+      await server.close();
+      await orm.close();
+    };
+  },
+});

@@ -1,0 +1,83 @@
+import type { MikroORM } from '@mikro-orm/postgresql';
+import { memoryLogger } from '@platform/testing';
+import { createOrm, databaseProbe } from '../src/adapters/postgres/orm.js';
+import { createApp } from '../src/app.js';
+import { loadUserApiConfig } from '../src/config.js';
+import { listen, type RunningServer } from '../src/http/server.js';
+
+describe('user-api HTTP basics (real PostgreSQL)', () => {
+  const { logger, lines } = memoryLogger();
+  let orm: MikroORM;
+  let server: RunningServer;
+  let base: string;
+
+  beforeAll(async () => {
+    orm = await createOrm(loadUserApiConfig().database);
+    server = await listen(createApp({ logger, database: databaseProbe(orm) }), {
+      host: '127.0.0.1',
+      port: 0,
+    });
+    base = `http://127.0.0.1:${server.port}`;
+  });
+
+  afterAll(async () => {
+    await server.close();
+    await orm.close();
+  });
+
+  it('answers liveness and readiness', async () => {
+    const health = await fetch(`${base}/healthz`);
+    expect(health.status).toBe(200);
+    expect(await health.json()).toEqual({ status: 'ok' });
+    const ready = await fetch(`${base}/readyz`);
+    expect(ready.status).toBe(200);
+  });
+
+  it('echoes a well-formed request id and logs the request under it', async () => {
+    const response = await fetch(`${base}/healthz`, { headers: { 'X-Request-Id': 'req-123' } });
+    expect(response.headers.get('x-request-id')).toBe('req-123');
+    expect(lines).toContainEqual(
+      expect.objectContaining({
+        message: 'http request',
+        request_id: 'req-123',
+        path: '/healthz',
+        status: 200,
+      }),
+    );
+  });
+
+  it('replaces a malformed request id with a fresh UUID', async () => {
+    const response = await fetch(`${base}/healthz`, { headers: { 'X-Request-Id': 'bad id with spaces' } });
+    expect(response.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it('answers an unknown route with a 404 problem document', async () => {
+    const response = await fetch(`${base}/nope`);
+    expect(response.status).toBe(404);
+    expect(response.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+    expect(await response.json()).toEqual({
+      type: 'not-found',
+      title: 'No such resource',
+      status: 404,
+      instance: '/nope',
+      request_id: response.headers.get('x-request-id'),
+    });
+  });
+
+  it('is not ready once the database is unreachable', async () => {
+    // Port 1 on loopback refuses connections: a database that is down.
+    const url = new URL(loadUserApiConfig().database.url);
+    url.port = '1';
+    const unreachable = await createOrm({ url: url.toString(), poolMax: 1 });
+    const app = createApp({ logger, database: databaseProbe(unreachable) });
+    const other = await listen(app, { host: '127.0.0.1', port: 0 });
+    try {
+      const response = await fetch(`http://127.0.0.1:${other.port}/readyz`);
+      expect(response.status).toBe(503);
+      expect(await response.json()).toMatchObject({ type: 'not-ready', status: 503 });
+    } finally {
+      await other.close();
+      await unreachable.close();
+    }
+  });
+});
