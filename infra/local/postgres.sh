@@ -4,8 +4,20 @@ PG_PORT="${LOCAL_PG_PORT:-55432}"
 PG_USER="${LOCAL_PG_USER:-platform}"
 PG_PASSWORD="${LOCAL_PG_PASSWORD:-platform}"
 PG_DB="${LOCAL_PG_DATABASE:-platform}"
-PG_DATA="$STATE_DIR/postgres"
-PG_LOG="$LOG_DIR/postgres.log"
+
+# initdb and postgres refuse to run as root; as root the cluster belongs to the 'postgres' user,
+# which must be able to reach its directory. A checkout under a private directory (mktemp -d,
+# /root) is out of its reach, so the cluster then lives in a per-checkout folder under /tmp.
+pg_home() {
+  if [[ $(id -u) -eq 0 ]] && ! runuser -u postgres -- test -x "$STATE_DIR" 2>/dev/null; then
+    echo "${TMPDIR:-/tmp}/outbox-platform-postgres-$(printf '%s' "$ROOT_DIR" | sha1sum | cut -c1-12)"
+  else
+    echo "$STATE_DIR/postgres"
+  fi
+}
+PG_HOME="$(pg_home)"
+PG_DATA="$PG_HOME/data"
+PG_LOG="$PG_HOME/postgres.log"
 
 pg_bindir() {
   local dir
@@ -23,7 +35,6 @@ pg_install() {
     die "could not install PostgreSQL (apt-get install postgresql)"
 }
 
-# initdb and postgres refuse to run as root; as root the cluster belongs to the 'postgres' user.
 pg_as_owner() {
   if [[ $(id -u) -eq 0 ]]; then
     runuser -u postgres -- "$@"
@@ -45,15 +56,18 @@ pg_up() {
   if [[ ! -f "$PG_DATA/PG_VERSION" ]]; then
     log "creating PostgreSQL cluster in $PG_DATA"
     mkdir -p "$PG_DATA"
-    local pwfile="$RUN_DIR/pg-password"
+    local pwfile="$PG_HOME/initial-password"
     printf '%s\n' "$PG_PASSWORD" >"$pwfile"
-    if [[ $(id -u) -eq 0 ]]; then chown postgres "$PG_DATA" "$pwfile"; fi
+    if [[ $(id -u) -eq 0 ]]; then chown -R postgres "$PG_HOME"; fi
     pg_as_owner "$bin/initdb" -D "$PG_DATA" -U "$PG_USER" --pwfile="$pwfile" \
-      --auth-local=trust --auth-host=scram-sha-256 -E UTF8 --locale=C.UTF-8 >>"$PG_LOG" 2>&1 ||
-      die "initdb failed; see $PG_LOG"
+      --auth-local=trust --auth-host=scram-sha-256 -E UTF8 --locale=C.UTF-8 >>"$LOG_DIR/initdb.log" 2>&1 ||
+      die "initdb failed; see $LOG_DIR/initdb.log"
     rm -f "$pwfile"
   fi
+  # The server log lives next to the cluster (the server's user writes it); link it with the others.
+  touch "$PG_LOG"
   if [[ $(id -u) -eq 0 ]]; then chown postgres "$PG_LOG"; fi
+  ln -sfn "$PG_LOG" "$LOG_DIR/postgres.log"
   log "starting PostgreSQL on port $PG_PORT"
   # TCP on loopback only; no Unix socket, so the data path length and /var/run never matter.
   pg_as_owner "$bin/pg_ctl" -D "$PG_DATA" -l "$PG_LOG" -w -t 60 start -o \
