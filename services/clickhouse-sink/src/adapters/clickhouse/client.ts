@@ -10,7 +10,9 @@ export type ClickHouseConfig =
 
 /**
  * One @clickhouse/client for both targets; only the connection underneath differs, so every
- * query, insert and setting above it runs the same code path.
+ * query, insert and setting above it runs the same code path. Statements name their database
+ * explicitly (`analytics.event_log`): the client is not bound to one, so it can create it, and
+ * the embedded engine has no per-connection database anyway.
  */
 export function createClickHouse(config: ClickHouseConfig): ClickHouseClient {
   // Servers quote 64-bit integers in JSON by default and the embedded engine does not; pinning
@@ -21,7 +23,6 @@ export function createClickHouse(config: ClickHouseConfig): ClickHouseClient {
       url: config.url,
       username: config.username,
       password: config.password,
-      database: config.database,
       clickhouse_settings,
     });
   }

@@ -1,0 +1,71 @@
+# syntax=docker/dockerfile:1
+#
+# One image recipe for the three services. SERVICE names the service's folder under services/;
+# the build context is the repository root:
+#
+#   docker build -f infra/docker/service.Dockerfile --build-arg SERVICE=user-api -t user-api .
+#
+# docker-compose.yml passes SERVICE through build.args.
+
+ARG NODE_IMAGE=node:24.21.0-bookworm-slim
+
+# ---- manifests: what `npm install` reads, and nothing else ----------------------------------
+# The install layers below depend only on this stage, so they are rebuilt when a manifest or
+# the lockfile changes, not on every source edit. Add a line here for each new workspace.
+FROM scratch AS manifests
+COPY package.json package-lock.json /app/
+COPY packages/kafka/package.json /app/packages/kafka/
+COPY packages/observability/package.json /app/packages/observability/
+COPY packages/runtime/package.json /app/packages/runtime/
+COPY packages/testing/package.json /app/packages/testing/
+COPY services/clickhouse-sink/package.json /app/services/clickhouse-sink/
+COPY services/outbox-publisher/package.json /app/services/outbox-publisher/
+COPY services/user-api/package.json /app/services/user-api/
+
+# ---- build: all dependencies, then the service and the workspaces it depends on -------------
+FROM ${NODE_IMAGE} AS build
+ENV TURBO_TELEMETRY_DISABLED=1
+WORKDIR /app
+COPY --from=manifests /app ./
+# `npm install`, not `npm ci`: the committed lockfile lacks the macOS/Windows entries of some
+# optional packages (turbo's, for one), which `npm ci` rejects as out of sync whatever registry
+# it uses. Locked versions are still the ones installed. Once the lockfile is regenerated
+# against the public registry, `npm ci` can replace both installs.
+# --ignore-scripts: no dependency needs its install script (see allowScripts in package.json),
+# and the npm bundled with the base image may predate allowScripts.
+RUN --mount=type=cache,target=/root/.npm \
+    npm install --ignore-scripts --no-audit --no-fund
+# turbo.json and tsconfig.base.json come after the install: they do not affect it.
+COPY turbo.json tsconfig.base.json ./
+COPY packages packages
+# Declared only here: every RUN after an ARG depends on its value, so the layers above are
+# shared by the three services' builds.
+ARG SERVICE
+RUN test -n "${SERVICE}" && test -f "services/${SERVICE}/package.json" || \
+      { echo "build arg SERVICE must name a folder under services/ (got '${SERVICE}')" >&2; exit 1; }
+COPY services/${SERVICE} services/${SERVICE}
+# "<name>..." builds the service and every workspace it depends on (dependencies first).
+RUN npx turbo run build --filter="@platform/${SERVICE}..." --output-logs=errors-only
+# Gather the compiled output, keeping its paths: the workspace packages resolve through the
+# node_modules/@platform/* symlinks to packages/*/dist.
+RUN mkdir /out && cp -r --parents packages/*/dist "services/${SERVICE}/dist" /out/
+
+# ---- runtime: production dependencies of this one service, and the compiled output ----------
+FROM ${NODE_IMAGE} AS runtime
+ARG SERVICE
+ENV NODE_ENV=production
+WORKDIR /app
+COPY --from=manifests /app ./
+# Only the dependencies of this service's workspace (and of the workspaces it links), without
+# dev dependencies; the chdb native library (~540 MB) thus lands in the sink's image only.
+RUN --mount=type=cache,target=/root/.npm \
+    npm install --omit=dev --workspace "services/${SERVICE}" --include-workspace-root=false \
+      --ignore-scripts --no-audit --no-fund
+COPY --from=build /out/ ./
+# Files stay owned by root: the service can read its code but not change it.
+USER node
+WORKDIR /app/services/${SERVICE}
+# The services drain on SIGTERM (see runService in packages/runtime); node runs as PID 1 and
+# receives it directly.
+STOPSIGNAL SIGTERM
+CMD ["node", "dist/main.js"]
