@@ -17,7 +17,7 @@ check() {
 }
 
 check format npx prettier --check --log-level warn .
-check lint npx eslint . --max-warnings 0
+check lint npm run --silent lint
 check build npx turbo run build typecheck --output-logs=errors-only
 # jest results land in test-results/<workspace>.json through infra/ci/json-reporter.cjs.
 # A workspace whose jest could not even start writes no results; the runner's exit code catches it.
