@@ -6,10 +6,12 @@ source "$ROOT_DIR/infra/local/postgres.sh"
 source "$ROOT_DIR/infra/local/kafka.sh"
 source "$ROOT_DIR/infra/local/registry.sh"
 
-# Remember which variables came from the caller before we fill in local defaults.
-EXTERNAL_DATABASE_URL="${DATABASE_URL:-}"
-EXTERNAL_KAFKA_BROKERS="${KAFKA_BROKERS:-}"
-EXTERNAL_SCHEMA_REGISTRY_URL="${SCHEMA_REGISTRY_URL:-}"
+# Remember which variables the caller set to something other than this stack's own addresses
+# (those come back after `eval "$(./platform env)"` and still mean the local stack).
+external_value() { [[ -n "$1" && "$1" != "$2" ]] && echo "$1" || true; }
+EXTERNAL_DATABASE_URL="$(external_value "${DATABASE_URL:-}" "$(pg_url)")"
+EXTERNAL_KAFKA_BROKERS="$(external_value "${KAFKA_BROKERS:-}" "127.0.0.1:$KAFKA_PORT")"
+EXTERNAL_SCHEMA_REGISTRY_URL="$(external_value "${SCHEMA_REGISTRY_URL:-}" "$REGISTRY_URL")"
 
 stack_env() {
   export DATABASE_URL="${EXTERNAL_DATABASE_URL:-$(pg_url)}"

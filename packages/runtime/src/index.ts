@@ -1,5 +1,5 @@
 export { baseConfig, baseEnvShape, envField, parseEnv } from './config.js';
 export type { BaseConfig } from './config.js';
 export { ConfigError, PlatformError } from './errors.js';
-export { describeError, runService } from './service.js';
+export { describeError, loadConfigOrExit, runService } from './service.js';
 export type { ServiceDefinition, StopService } from './service.js';

@@ -22,15 +22,7 @@ export async function runService<Config extends BaseConfig>(
   service: ServiceDefinition<Config>,
 ): Promise<void> {
   const telemetry = startTelemetry(service);
-  let config: Config;
-  try {
-    config = service.loadConfig();
-  } catch (error) {
-    if (!(error instanceof ConfigError)) throw error;
-    process.stderr.write(`${service.name}: ${error.message}\n`);
-    await telemetry.shutdown();
-    process.exit(78);
-  }
+  const config = loadConfigOrExit(service.name, service.loadConfig);
 
   const logger = createLogger({ service: service.name, version: service.version, level: config.logLevel });
   logger.info('service starting', { environment: config.environment, tracing: telemetry.enabled });
@@ -71,6 +63,20 @@ export async function runService<Config extends BaseConfig>(
   };
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
   process.on('SIGINT', () => void shutdown('SIGINT'));
+}
+
+/**
+ * Loads configuration for a process (a service or a one-shot command); on a ConfigError prints
+ * the list of problems and exits with code 78 (EX_CONFIG).
+ */
+export function loadConfigOrExit<Config>(processName: string, loadConfig: () => Config): Config {
+  try {
+    return loadConfig();
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    process.stderr.write(`${processName}: ${error.message}\n`);
+    process.exit(78);
+  }
 }
 
 /** Error fields for a log line: name, code (when the error has one), message and stack. */

@@ -3,6 +3,8 @@ import { createOrm, databaseProbe } from './adapters/postgres/orm.js';
 import { createApp } from './app.js';
 import { loadUserApiConfig } from './config.js';
 import { listen } from './http/server.js';
+import { createOutboxWriter } from './outbox/outbox-writer.js';
+import { createUserService } from './users/user-service.js';
 
 await runService({
   name: 'user-api',
@@ -10,12 +12,18 @@ await runService({
   loadConfig: loadUserApiConfig,
   async start(config, logger) {
     const orm = await createOrm(config.database);
-    const app = createApp({ logger, database: databaseProbe(orm) });
+    const users = createUserService({ orm, outbox: createOutboxWriter({ environment: config.environment }) });
+    const app = createApp({
+      logger,
+      database: databaseProbe(orm),
+      users,
+      bodyLimitBytes: config.http.bodyLimitBytes,
+    });
     const server = await listen(app, config.http);
     logger.info('listening', { host: config.http.host, port: server.port });
     return async () => {
-      await server.close();
-      await orm.close();
+      await server.close(); // stop accepting, finish in-flight requests
+      await orm.close(); // then close the pool
     };
   },
 });

@@ -2,14 +2,16 @@ import { randomUUID } from 'node:crypto';
 import type { Middleware } from 'koa';
 import type { Logger } from '@platform/observability';
 import { describeError } from '@platform/runtime';
+import { ClientError } from '../domain/errors.js';
 import { sendProblem } from './problem.js';
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,128}$/;
 
 /**
  * Outermost middleware: a request id (the caller's X-Request-Id when well-formed, else a new
- * UUID) echoed in the response and on every log line; one access log line per request; any
- * unexpected error becomes a 500 problem without internals.
+ * UUID) echoed in the response and on every log line; one access log line per request; errors
+ * mapped to problem documents in this one place: a ClientError to its 4xx, anything else to a
+ * 500 that reveals nothing of the internals.
  */
 export function requestContext(logger: Logger): Middleware {
   return async (ctx, next) => {
@@ -26,8 +28,13 @@ export function requestContext(logger: Logger): Middleware {
         sendProblem(ctx, { type: 'not-found', title: 'No such resource', status: 404 });
       }
     } catch (error) {
-      log.error('request failed', { error: describeError(error) });
-      sendProblem(ctx, { type: 'internal-error', title: 'Internal server error', status: 500 });
+      if (error instanceof ClientError) {
+        const { status, type, title, detail, extensions } = error;
+        sendProblem(ctx, { type, title, status, ...(detail ? { detail } : {}), ...extensions });
+      } else {
+        log.error('request failed', { error: describeError(error) });
+        sendProblem(ctx, { type: 'internal-error', title: 'Internal server error', status: 500 });
+      }
     } finally {
       log.info('http request', {
         method: ctx.method,

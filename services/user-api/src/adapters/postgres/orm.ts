@@ -1,18 +1,31 @@
+import { Migrator } from '@mikro-orm/migrations';
 import { MikroORM } from '@mikro-orm/postgresql';
+import { entities } from '../../entities/index.js';
+import { migrationsList } from '../../migrations/index.js';
 
 export interface DatabaseConfig {
   url: string;
   poolMax: number;
 }
 
-/** MikroORM on PostgreSQL. Entities are registered here as the domain gains them. */
+/**
+ * MikroORM on PostgreSQL. The schema is owned by the migrations in src/migrations (applied by
+ * `npm run migrate`), never by schema:update at run time.
+ */
 export function createOrm(config: DatabaseConfig): Promise<MikroORM> {
   return MikroORM.init({
     clientUrl: config.url,
-    entities: [],
-    discovery: { warnWhenNoEntities: false },
+    entities,
     pool: { min: 0, max: config.poolMax },
+    extensions: [Migrator],
+    migrations: { migrationsList, snapshot: false, snapshotOnMigrate: false, silent: true },
   });
+}
+
+/** Applies pending migrations; returns the names of those it ran. */
+export async function migrate(orm: MikroORM): Promise<string[]> {
+  const applied = await orm.migrator.up();
+  return applied.map((migration) => migration.name);
 }
 
 /**

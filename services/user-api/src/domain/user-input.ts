@@ -1,0 +1,57 @@
+import { z } from 'zod';
+import { validationFailed, type FieldError } from './errors.js';
+
+// RFC 5321 limits a path to 254 characters; the pattern is a sanity check, not full RFC 5322.
+const email = z
+  .string({ message: 'must be a string' })
+  .trim()
+  .min(3, { message: 'must be an email address' })
+  .max(254, { message: 'must be at most 254 characters' })
+  .regex(/^[^\s@]+@[^\s@]+\.[^\s@]+$/, { message: 'must be an email address' });
+
+const name = z
+  .string({ message: 'must be a string' })
+  .trim()
+  .min(1, { message: 'must not be empty' })
+  .max(200, { message: 'must be at most 200 characters' });
+
+export const createUserInput = z.strictObject({ email, name });
+export type CreateUserInput = z.infer<typeof createUserInput>;
+
+export const updateUserInput = z
+  .strictObject({ email: email.optional(), name: name.optional() })
+  .refine((value) => value.email !== undefined || value.name !== undefined, {
+    message: 'must change at least one of email, name',
+  });
+export type UpdateUserInput = z.infer<typeof updateUserInput>;
+
+export const listUsersQuery = z.strictObject({
+  limit: z.coerce
+    .number({ message: 'must be a whole number' })
+    .int({ message: 'must be a whole number' })
+    .min(1, { message: 'must be between 1 and 100' })
+    .max(100, { message: 'must be between 1 and 100' })
+    .default(20),
+  cursor: z.string().max(200, { message: 'is not a cursor this API issued' }).optional(),
+});
+
+export const userId = z.uuid({ message: 'must be a UUID' });
+
+/** Parses input with a schema or throws a 400 listing every offending field. */
+export function parseInput<Schema extends z.ZodType>(schema: Schema, input: unknown, prefix = ''): z.infer<Schema> {
+  const result = schema.safeParse(input);
+  if (result.success) return result.data;
+  throw validationFailed(
+    result.error.issues.map(
+      (issue): FieldError => ({
+        field: `${prefix}/${issue.path.join('/')}`,
+        message:
+          issue.code === 'unrecognized_keys'
+            ? `unknown field(s): ${issue.keys.join(', ')}`
+            : issue.code === 'invalid_type' && issue.input === undefined
+              ? 'is required'
+              : issue.message,
+      }),
+    ),
+  );
+}

@@ -1,0 +1,163 @@
+import { z } from 'zod';
+import { createUserInput, updateUserInput } from '../domain/user-input.js';
+import { userListSchema, userViewSchema } from '../users/user-view.js';
+
+// The OpenAPI 3.1 description of every route, generated from the same zod schemas that validate
+// requests and shape responses. A test checks that the router and this document list the same
+// operations and validates every response the tests receive against it.
+
+export const problemSchema = z.object({
+  type: z.string().describe('Stable machine-readable identifier, e.g. "duplicate-email"'),
+  title: z.string(),
+  status: z.int(),
+  detail: z.string().optional(),
+  instance: z.string().describe('The request path'),
+  request_id: z.string().describe('Also in the X-Request-Id response header and the logs'),
+  errors: z.array(z.object({ field: z.string(), message: z.string() })).optional(),
+  current_version: z.int().optional(),
+});
+
+function jsonSchema(schema: z.ZodType, io: 'input' | 'output') {
+  const { $schema: _dialect, ...rest } = z.toJSONSchema(schema, { io }) as Record<string, unknown>;
+  return rest;
+}
+
+const json = (ref: string) => ({ 'application/json': { schema: { $ref: `#/components/schemas/${ref}` } } });
+const problem = (description: string) => ({
+  description,
+  content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } },
+});
+const idParam = { name: 'id', in: 'path', required: true, schema: { type: 'string', format: 'uuid' } };
+const ifMatch = (required: boolean) => ({
+  name: 'If-Match',
+  in: 'header',
+  required,
+  description: 'ETag of the version being changed, e.g. "3", or *',
+  schema: { type: 'string' },
+});
+const etagHeader = { ETag: { description: 'Version of the user, e.g. "3"', schema: { type: 'string' } } };
+const common = {
+  '400': problem('Invalid path, query, header or body; `errors` lists each field'),
+  '500': problem('Unexpected error; nothing about it is revealed'),
+};
+
+export function openApiDocument() {
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'User API',
+      version: '1.0.0',
+      description:
+        'Users, each change committed together with its event in the transactional outbox. ' +
+        'Errors are RFC 9457 problem documents. Every response carries X-Request-Id.',
+    },
+    paths: {
+      '/users': {
+        post: {
+          operationId: 'createUser',
+          summary: 'Create a user; emits user_created',
+          parameters: [
+            {
+              name: 'Idempotency-Key',
+              in: 'header',
+              required: false,
+              description: 'A retry with the same key and body returns the original response',
+              schema: { type: 'string', minLength: 1, maxLength: 255 },
+            },
+          ],
+          requestBody: { required: true, content: json('CreateUser') },
+          responses: {
+            '201': {
+              description: 'Created (or the original response to a retried Idempotency-Key)',
+              headers: { Location: { schema: { type: 'string' } }, ...etagHeader },
+              content: json('User'),
+            },
+            ...common,
+            '409': problem('A user with this email exists'),
+            '413': problem('Body too large'),
+            '415': problem('Body is not JSON'),
+            '422': problem('Idempotency-Key reused for a different request'),
+          },
+        },
+        get: {
+          operationId: 'listUsers',
+          summary: 'List users in id order, by cursor',
+          parameters: [
+            { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 100, default: 20 } },
+            { name: 'cursor', in: 'query', schema: { type: 'string' }, description: 'next_cursor of the previous page' },
+          ],
+          responses: { '200': { description: 'A page of users', content: json('UserList') }, ...common },
+        },
+      },
+      '/users/{id}': {
+        get: {
+          operationId: 'getUser',
+          parameters: [idParam],
+          responses: {
+            '200': { description: 'The user', headers: etagHeader, content: json('User') },
+            ...common,
+            '404': problem('No such user'),
+          },
+        },
+        patch: {
+          operationId: 'updateUser',
+          summary: 'Change email and/or name; emits user_updated with what changed',
+          parameters: [idParam, ifMatch(true)],
+          requestBody: { required: true, content: json('UpdateUser') },
+          responses: {
+            '200': { description: 'The updated user', headers: etagHeader, content: json('User') },
+            ...common,
+            '404': problem('No such user'),
+            '409': problem('Another user has this email'),
+            '412': problem('If-Match does not match the current version'),
+            '413': problem('Body too large'),
+            '415': problem('Body is not JSON'),
+            '428': problem('If-Match is missing'),
+          },
+        },
+        delete: {
+          operationId: 'deleteUser',
+          summary: 'Delete a user; emits user_deleted',
+          parameters: [idParam, ifMatch(false)],
+          responses: {
+            '204': { description: 'Deleted' },
+            ...common,
+            '404': problem('No such user'),
+            '412': problem('If-Match does not match the current version'),
+          },
+        },
+      },
+      '/healthz': {
+        get: {
+          operationId: 'liveness',
+          responses: { '200': { description: 'The process is alive', content: json('Status') } },
+        },
+      },
+      '/readyz': {
+        get: {
+          operationId: 'readiness',
+          responses: {
+            '200': { description: 'The database is reachable', content: json('Status') },
+            '503': problem('The database is unreachable'),
+          },
+        },
+      },
+      '/openapi.json': {
+        get: {
+          operationId: 'openApiDocument',
+          responses: { '200': { description: 'This document', content: { 'application/json': {} } } },
+        },
+      },
+    },
+    components: {
+      schemas: {
+        CreateUser: jsonSchema(createUserInput, 'input'),
+        UpdateUser: jsonSchema(updateUserInput, 'input'),
+        User: jsonSchema(userViewSchema, 'output'),
+        UserList: jsonSchema(userListSchema, 'output'),
+        Problem: jsonSchema(problemSchema, 'output'),
+        Status: jsonSchema(z.object({ status: z.enum(['ok', 'ready']) }), 'output'),
+      },
+    },
+  };
+}

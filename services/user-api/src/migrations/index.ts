@@ -1,0 +1,7 @@
+import { Migration20261122000000_initial } from './Migration20261122000000_initial.js';
+
+/**
+ * Every migration, in order. Listed explicitly rather than discovered from files, so the same
+ * list runs from compiled JavaScript, from TypeScript under jest, and from a bundled image.
+ */
+export const migrationsList = [{ name: 'Migration20261122000000_initial', class: Migration20261122000000_initial }];

@@ -1,0 +1,59 @@
+import { createApp } from '../../src/app.js';
+import { listen, type RunningServer } from '../../src/http/server.js';
+import { databaseProbe } from '../../src/adapters/postgres/orm.js';
+import { createOutboxWriter, type OutboxWriter } from '../../src/outbox/outbox-writer.js';
+import { createUserService } from '../../src/users/user-service.js';
+import { memoryLogger } from '@platform/testing';
+import type { TestDatabase } from './test-database.js';
+import { openApiViolations } from './openapi-validator.js';
+
+export interface ApiResponse<Body = unknown> {
+  status: number;
+  headers: Headers;
+  body: Body;
+}
+
+export interface TestApi {
+  request<Body = Record<string, unknown>>(
+    method: string,
+    path: string,
+    options?: { json?: unknown; body?: string; headers?: Record<string, string> },
+  ): Promise<ApiResponse<Body>>;
+  logLines: Record<string, unknown>[];
+  close(): Promise<void>;
+}
+
+/**
+ * The real app on a real port over a test database. Every response is checked against the
+ * OpenAPI document; a response that does not conform fails the test that received it.
+ */
+export async function startTestApi(
+  db: TestDatabase,
+  options: { outbox?: OutboxWriter; bodyLimitBytes?: number } = {},
+): Promise<TestApi> {
+  const { logger, lines } = memoryLogger();
+  const users = createUserService({ orm: db.orm, outbox: options.outbox ?? createOutboxWriter({ environment: 'test' }) });
+  const app = createApp({ logger, database: databaseProbe(db.orm), users, bodyLimitBytes: options.bodyLimitBytes ?? 16384 });
+  const server: RunningServer = await listen(app, { host: '127.0.0.1', port: 0 });
+  const base = `http://127.0.0.1:${server.port}`;
+
+  return {
+    logLines: lines,
+    close: () => server.close(),
+    async request(method, path, { json, body, headers = {} } = {}) {
+      const response = await fetch(`${base}${path}`, {
+        method,
+        headers: json === undefined ? headers : { 'Content-Type': 'application/json', ...headers },
+        ...(json !== undefined ? { body: JSON.stringify(json) } : body !== undefined ? { body } : {}),
+      });
+      const text = await response.text();
+      const contentType = response.headers.get('content-type') ?? '';
+      const parsed = contentType.includes('json') && text ? JSON.parse(text) : text;
+      const violations = openApiViolations(method, path, response.status, contentType, parsed === '' ? undefined : parsed);
+      if (violations.length) {
+        throw new Error(`response does not match the OpenAPI document:\n${violations.join('\n')}\n${text}`);
+      }
+      return { status: response.status, headers: response.headers, body: parsed };
+    },
+  };
+}
