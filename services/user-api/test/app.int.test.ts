@@ -1,22 +1,27 @@
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { memoryLogger } from '@platform/testing';
 import { createOrm, databaseProbe } from '../src/adapters/postgres/orm.js';
-import { createApp } from '../src/app.js';
+import { createApp, type AppDeps } from '../src/app.js';
 import { loadUserApiConfig } from '../src/config.js';
 import { listen, type RunningServer } from '../src/http/server.js';
+import { createOutboxWriter } from '../src/outbox/outbox-writer.js';
+import { createUserService } from '../src/users/user-service.js';
 
 describe('user-api HTTP basics (real PostgreSQL)', () => {
   const { logger, lines } = memoryLogger();
+  const depsFor = (orm: MikroORM): AppDeps => ({
+    logger,
+    database: databaseProbe(orm),
+    users: createUserService({ orm, outbox: createOutboxWriter({ environment: 'test' }) }),
+    bodyLimitBytes: 16384,
+  });
   let orm: MikroORM;
   let server: RunningServer;
   let base: string;
 
   beforeAll(async () => {
     orm = await createOrm(loadUserApiConfig().database);
-    server = await listen(createApp({ logger, database: databaseProbe(orm) }), {
-      host: '127.0.0.1',
-      port: 0,
-    });
+    server = await listen(createApp(depsFor(orm)), { host: '127.0.0.1', port: 0 });
     base = `http://127.0.0.1:${server.port}`;
   });
 
@@ -69,7 +74,7 @@ describe('user-api HTTP basics (real PostgreSQL)', () => {
     const url = new URL(loadUserApiConfig().database.url);
     url.port = '1';
     const unreachable = await createOrm({ url: url.toString(), poolMax: 1 });
-    const app = createApp({ logger, database: databaseProbe(unreachable) });
+    const app = createApp(depsFor(unreachable));
     const other = await listen(app, { host: '127.0.0.1', port: 0 });
     try {
       const response = await fetch(`http://127.0.0.1:${other.port}/readyz`);

@@ -34,7 +34,9 @@ describe('users resource (real PostgreSQL)', () => {
 
   it('creates, reads, updates and deletes a user, emitting one event per change', async () => {
     // Given a new user
-    const created = await api.request('POST', '/users', { json: { email: ' Ada@Example.com ', name: 'Ada' } });
+    const created = await api.request('POST', '/users', {
+      json: { email: ' Ada@Example.com ', name: 'Ada' },
+    });
     expect(created.status).toBe(201);
     const user = created.body as { id: string; email: string; version: number };
     expect(user).toMatchObject({ email: 'Ada@Example.com', name: 'Ada', version: 1 });
@@ -77,10 +79,15 @@ describe('users resource (real PostgreSQL)', () => {
   });
 
   it('refuses a stale If-Match with 412 and changes nothing', async () => {
-    const { body } = await api.request<{ id: string }>('POST', '/users', { json: { email: 'b@x.io', name: 'B' } });
+    const { body } = await api.request<{ id: string }>('POST', '/users', {
+      json: { email: 'b@x.io', name: 'B' },
+    });
     await api.request('PATCH', `/users/${body.id}`, { json: { name: 'B2' }, headers: { 'If-Match': '"1"' } });
 
-    const stale = await api.request('PATCH', `/users/${body.id}`, { json: { name: 'B3' }, headers: { 'If-Match': '"1"' } });
+    const stale = await api.request('PATCH', `/users/${body.id}`, {
+      json: { name: 'B3' },
+      headers: { 'If-Match': '"1"' },
+    });
     expect(stale.status).toBe(412);
     expect(stale.body).toMatchObject({ type: 'version-mismatch', current_version: 2 });
     const staleDelete = await api.request('DELETE', `/users/${body.id}`, { headers: { 'If-Match': '"1"' } });
@@ -91,16 +98,26 @@ describe('users resource (real PostgreSQL)', () => {
   });
 
   it('requires If-Match on PATCH (428) and accepts * for any version', async () => {
-    const { body } = await api.request<{ id: string }>('POST', '/users', { json: { email: 'c@x.io', name: 'C' } });
+    const { body } = await api.request<{ id: string }>('POST', '/users', {
+      json: { email: 'c@x.io', name: 'C' },
+    });
     const missing = await api.request('PATCH', `/users/${body.id}`, { json: { name: 'C2' } });
     expect(missing.status).toBe(428);
-    const any = await api.request('PATCH', `/users/${body.id}`, { json: { name: 'C2' }, headers: { 'If-Match': '*' } });
+    const any = await api.request('PATCH', `/users/${body.id}`, {
+      json: { name: 'C2' },
+      headers: { 'If-Match': '*' },
+    });
     expect(any.status).toBe(200);
   });
 
   it('treats a patch that changes nothing as a no-op: same version, no event', async () => {
-    const { body } = await api.request<{ id: string }>('POST', '/users', { json: { email: 'd@x.io', name: 'D' } });
-    const same = await api.request('PATCH', `/users/${body.id}`, { json: { name: 'D' }, headers: { 'If-Match': '"1"' } });
+    const { body } = await api.request<{ id: string }>('POST', '/users', {
+      json: { email: 'd@x.io', name: 'D' },
+    });
+    const same = await api.request('PATCH', `/users/${body.id}`, {
+      json: { name: 'D' },
+      headers: { 'If-Match': '"1"' },
+    });
     expect(same.body).toMatchObject({ version: 1 });
     expect(await eventsOf(body.id)).toHaveLength(1);
   });
@@ -111,7 +128,9 @@ describe('users resource (real PostgreSQL)', () => {
     expect(create.status).toBe(409);
     expect(create.body).toMatchObject({ type: 'duplicate-email', status: 409 });
 
-    const { body } = await api.request<{ id: string }>('POST', '/users', { json: { email: 'e@x.io', name: 'E' } });
+    const { body } = await api.request<{ id: string }>('POST', '/users', {
+      json: { email: 'e@x.io', name: 'E' },
+    });
     const update = await api.request('PATCH', `/users/${body.id}`, {
       json: { email: 'Taken@X.io' },
       headers: { 'If-Match': '"1"' },

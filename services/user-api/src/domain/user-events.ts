@@ -40,7 +40,10 @@ export function userDeleted(user: User, occurredAt: Date): NewEvent {
 }
 
 /** What a patch really changes: fields whose new value differs from the current one. */
-export function diffUser(user: Pick<User, 'email' | 'name'>, patch: { email?: string; name?: string }): UserChanges {
+export function diffUser(
+  user: Pick<User, 'email' | 'name'>,
+  patch: { email?: string; name?: string },
+): UserChanges {
   const changes: UserChanges = {};
   for (const field of ['email', 'name'] as const) {
     const to = patch[field];

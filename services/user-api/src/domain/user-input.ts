@@ -15,13 +15,17 @@ const name = z
   .min(1, { message: 'must not be empty' })
   .max(200, { message: 'must be at most 200 characters' });
 
-export const createUserInput = z.strictObject({ email, name });
+const objectError = { error: 'must be a JSON object' };
+
+export const createUserInput = z.strictObject({ email, name }, objectError);
 export type CreateUserInput = z.infer<typeof createUserInput>;
 
 export const updateUserInput = z
-  .strictObject({ email: email.optional(), name: name.optional() })
+  .strictObject({ email: email.optional(), name: name.optional() }, objectError)
   .refine((value) => value.email !== undefined || value.name !== undefined, {
     message: 'must change at least one of email, name',
+    // Only for an otherwise valid patch: an unknown or invalid field is the error to report.
+    when: (payload) => payload.issues.length === 0,
   });
 export type UpdateUserInput = z.infer<typeof updateUserInput>;
 
@@ -38,20 +42,22 @@ export const listUsersQuery = z.strictObject({
 export const userId = z.uuid({ message: 'must be a UUID' });
 
 /** Parses input with a schema or throws a 400 listing every offending field. */
-export function parseInput<Schema extends z.ZodType>(schema: Schema, input: unknown, prefix = ''): z.infer<Schema> {
-  const result = schema.safeParse(input);
+export function parseInput<Schema extends z.ZodType>(
+  schema: Schema,
+  input: unknown,
+  prefix = '',
+): z.infer<Schema> {
+  const result = schema.safeParse(input, { reportInput: true });
   if (result.success) return result.data;
   throw validationFailed(
-    result.error.issues.map(
-      (issue): FieldError => ({
-        field: `${prefix}/${issue.path.join('/')}`,
-        message:
-          issue.code === 'unrecognized_keys'
-            ? `unknown field(s): ${issue.keys.join(', ')}`
-            : issue.code === 'invalid_type' && issue.input === undefined
-              ? 'is required'
-              : issue.message,
-      }),
-    ),
+    result.error.issues.map((issue): FieldError => ({
+      field: [prefix, ...issue.path].join('/') || '/',
+      message:
+        issue.code === 'unrecognized_keys'
+          ? `unknown field(s): ${issue.keys.join(', ')}`
+          : issue.code === 'invalid_type' && issue.input === undefined
+            ? 'is required'
+            : issue.message,
+    })),
   );
 }

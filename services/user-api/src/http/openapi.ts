@@ -83,8 +83,17 @@ export function openApiDocument() {
           operationId: 'listUsers',
           summary: 'List users in id order, by cursor',
           parameters: [
-            { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 100, default: 20 } },
-            { name: 'cursor', in: 'query', schema: { type: 'string' }, description: 'next_cursor of the previous page' },
+            {
+              name: 'limit',
+              in: 'query',
+              schema: { type: 'integer', minimum: 1, maximum: 100, default: 20 },
+            },
+            {
+              name: 'cursor',
+              in: 'query',
+              schema: { type: 'string' },
+              description: 'next_cursor of the previous page',
+            },
           ],
           responses: { '200': { description: 'A page of users', content: json('UserList') }, ...common },
         },

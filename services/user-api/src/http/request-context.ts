@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { STATUS_CODES } from 'node:http';
 import type { Middleware } from 'koa';
 import type { Logger } from '@platform/observability';
 import { describeError } from '@platform/runtime';
@@ -24,8 +25,16 @@ export function requestContext(logger: Logger): Middleware {
     const started = performance.now();
     try {
       await next();
-      if (ctx.status === 404 && ctx.body === undefined) {
-        sendProblem(ctx, { type: 'not-found', title: 'No such resource', status: 404 });
+      // Errors the router answers itself (no route: 404, wrong method: 405) become problems too.
+      if (ctx.status >= 400 && ctx.body == null) {
+        const status = ctx.status;
+        const type =
+          status === 404 ? 'not-found' : (STATUS_CODES[status] ?? 'error').toLowerCase().replaceAll(' ', '-');
+        sendProblem(ctx, {
+          type,
+          title: status === 404 ? 'No such resource' : (STATUS_CODES[status] ?? 'Error'),
+          status,
+        });
       }
     } catch (error) {
       if (error instanceof ClientError) {

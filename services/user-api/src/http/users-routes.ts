@@ -2,7 +2,13 @@ import { createHash } from 'node:crypto';
 import Router from '@koa/router';
 import type { Context } from 'koa';
 import { preconditionRequired, validationFailed } from '../domain/errors.js';
-import { createUserInput, listUsersQuery, parseInput, updateUserInput, userId } from '../domain/user-input.js';
+import {
+  createUserInput,
+  listUsersQuery,
+  parseInput,
+  updateUserInput,
+  userId,
+} from '../domain/user-input.js';
 import type { UserService } from '../users/user-service.js';
 import { readJsonBody } from './json-body.js';
 import { etagOf, parseIfMatch } from './preconditions.js';
@@ -34,7 +40,9 @@ export function usersRoutes({ users, bodyLimitBytes }: UsersRoutesDeps): Router 
     const input = parseInput(createUserInput, await readJsonBody(ctx, bodyLimitBytes));
     const key = ctx.get('Idempotency-Key');
     if (key && !IDEMPOTENCY_KEY.test(key)) {
-      throw validationFailed([{ field: 'header/Idempotency-Key', message: 'must be 1-255 printable ASCII characters' }]);
+      throw validationFailed([
+        { field: 'header/Idempotency-Key', message: 'must be 1-255 printable ASCII characters' },
+      ]);
     }
     const fingerprint = createHash('sha256')
       .update(JSON.stringify(['POST', '/users', input.email, input.name]))

@@ -47,7 +47,8 @@ export class Migration20261122000000_initial extends Migration {
         key varchar(255) primary key,
         request_fingerprint char(64) not null,
         response_status integer not null,
-        response_body jsonb not null,
+        -- json, not jsonb: a replay returns the original body byte for byte (jsonb reorders keys)
+        response_body json not null,
         response_location varchar(2048),
         created_at timestamptz not null default now()
       )`);

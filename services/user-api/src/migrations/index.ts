@@ -4,4 +4,6 @@ import { Migration20261122000000_initial } from './Migration20261122000000_initi
  * Every migration, in order. Listed explicitly rather than discovered from files, so the same
  * list runs from compiled JavaScript, from TypeScript under jest, and from a bundled image.
  */
-export const migrationsList = [{ name: 'Migration20261122000000_initial', class: Migration20261122000000_initial }];
+export const migrationsList = [
+  { name: 'Migration20261122000000_initial', class: Migration20261122000000_initial },
+];

@@ -1,5 +1,5 @@
 import { context, propagation } from '@opentelemetry/api';
-import type { EntityManager } from '@mikro-orm/core';
+import type { EntityManager } from '@mikro-orm/postgresql';
 import { OutboxMessage } from '../entities/outbox-message.entity.js';
 import { uuidV7 } from '../domain/uuid-v7.js';
 
@@ -17,7 +17,8 @@ export interface NewEvent {
  * committed with the change it describes, or not at all. Any use case emits events this way.
  */
 export interface OutboxWriter {
-  append(em: EntityManager, event: NewEvent): OutboxMessage;
+  /** Adds the event's row to `em`'s unit of work; the caller's commit writes it. */
+  append(em: EntityManager, event: NewEvent): Promise<OutboxMessage>;
 }
 
 /** Version of the payload shapes in `event_context`; bump it when one changes incompatibly. */
@@ -25,7 +26,7 @@ export const EVENT_METADATA_VERSION = 1;
 
 export function createOutboxWriter(options: { environment: string }): OutboxWriter {
   return {
-    append(em, event) {
+    async append(em, event) {
       // W3C trace context of the current request, so the relay can continue its trace.
       // Empty when tracing is off (no propagator registered).
       const carrier: Record<string, string> = {};

@@ -48,8 +48,14 @@ export function createUserService({ orm, outbox }: UserServiceDeps) {
       try {
         const view = await orm.em.fork().transactional(async (em) => {
           const now = new Date();
-          const user = em.create(User, { id: uuidV7(), ...input, createdAt: now, updatedAt: now, version: 1 });
-          outbox.append(em, userCreated(user));
+          const user = em.create(User, {
+            id: uuidV7(),
+            ...input,
+            createdAt: now,
+            updatedAt: now,
+            version: 1,
+          });
+          await outbox.append(em, userCreated(user));
           const view = toUserView(user);
           if (idempotency) {
             em.create(IdempotencyRecord, {
@@ -78,11 +84,17 @@ export function createUserService({ orm, outbox }: UserServiceDeps) {
       return toUserView(user);
     },
 
-    async listUsers(options: { limit: number; cursor?: string }): Promise<{ items: UserView[]; nextCursor: string | null }> {
+    async listUsers(options: {
+      limit: number;
+      cursor?: string;
+    }): Promise<{ items: UserView[]; nextCursor: string | null }> {
       const after = options.cursor === undefined ? undefined : decodeCursor(options.cursor);
       const users = await orm.em
         .fork()
-        .find(User, after ? { id: { $gt: after } } : {}, { orderBy: { id: 'asc' }, limit: options.limit + 1 });
+        .find(User, after ? { id: { $gt: after } } : {}, {
+          orderBy: { id: 'asc' },
+          limit: options.limit + 1,
+        });
       const page = users.slice(0, options.limit);
       const last = page.at(-1);
       return {
@@ -110,7 +122,7 @@ export function createUserService({ orm, outbox }: UserServiceDeps) {
           const now = new Date();
           em.assign(user, { ...patch, updatedAt: now });
           await em.flush(); // increments the version, which the event carries
-          outbox.append(em, userUpdated(user, changes, now));
+          await outbox.append(em, userUpdated(user, changes, now));
           return toUserView(user);
         });
       } catch (error) {
@@ -129,7 +141,7 @@ export function createUserService({ orm, outbox }: UserServiceDeps) {
         if (expectedVersion !== undefined && user.version !== expectedVersion) {
           throw versionMismatch(user.version);
         }
-        outbox.append(em, userDeleted(user, new Date()));
+        await outbox.append(em, userDeleted(user, new Date()));
         em.remove(user);
       });
     },

@@ -32,8 +32,16 @@ export async function startTestApi(
   options: { outbox?: OutboxWriter; bodyLimitBytes?: number } = {},
 ): Promise<TestApi> {
   const { logger, lines } = memoryLogger();
-  const users = createUserService({ orm: db.orm, outbox: options.outbox ?? createOutboxWriter({ environment: 'test' }) });
-  const app = createApp({ logger, database: databaseProbe(db.orm), users, bodyLimitBytes: options.bodyLimitBytes ?? 16384 });
+  const users = createUserService({
+    orm: db.orm,
+    outbox: options.outbox ?? createOutboxWriter({ environment: 'test' }),
+  });
+  const app = createApp({
+    logger,
+    database: databaseProbe(db.orm),
+    users,
+    bodyLimitBytes: options.bodyLimitBytes ?? 16384,
+  });
   const server: RunningServer = await listen(app, { host: '127.0.0.1', port: 0 });
   const base = `http://127.0.0.1:${server.port}`;
 
@@ -49,7 +57,13 @@ export async function startTestApi(
       const text = await response.text();
       const contentType = response.headers.get('content-type') ?? '';
       const parsed = contentType.includes('json') && text ? JSON.parse(text) : text;
-      const violations = openApiViolations(method, path, response.status, contentType, parsed === '' ? undefined : parsed);
+      const violations = openApiViolations(
+        method,
+        path,
+        response.status,
+        contentType,
+        parsed === '' ? undefined : parsed,
+      );
       if (violations.length) {
         throw new Error(`response does not match the OpenAPI document:\n${violations.join('\n')}\n${text}`);
       }

@@ -1,9 +1,9 @@
 import { Ajv2020 } from 'ajv/dist/2020.js';
-import addFormatsModule from 'ajv-formats';
+import addFormatsModule, { type FormatsPlugin } from 'ajv-formats';
 import { openApiDocument } from '../../src/http/openapi.js';
 
 // ajv-formats is CommonJS with a default export property.
-const addFormats = (addFormatsModule as unknown as { default: typeof addFormatsModule }).default;
+const addFormats = (addFormatsModule as unknown as { default: FormatsPlugin }).default;
 
 type Operation = {
   responses: Record<string, { content?: Record<string, { schema?: object }> }>;
@@ -24,10 +24,23 @@ const templates = Object.keys(document.paths).map((template) => ({
  * documented, and the body (if the document describes one) matches its schema. Returns the
  * problems found, empty when the response conforms.
  */
-export function openApiViolations(method: string, path: string, status: number, contentType: string, body: unknown) {
+export function openApiViolations(
+  method: string,
+  path: string,
+  status: number,
+  contentType: string,
+  body: unknown,
+) {
   const template = templates.find((t) => t.pattern.test(path.split('?')[0]!))?.template;
-  if (!template) return [`${method} ${path}: no path in the document`];
-  const operation = (document.paths as Record<string, Record<string, Operation>>)[template]![method.toLowerCase()];
+  if (!template) {
+    // A path the API does not serve: only a 404 problem document is a correct answer.
+    const validate = ajv.getSchema('openapi#/components/schemas/Problem')!;
+    if (status !== 404) return [`${method} ${path}: undocumented path answered ${status}`];
+    return validate(body) ? [] : [`404 body is not a problem document`];
+  }
+  const operation = (document.paths as Record<string, Record<string, Operation>>)[template]![
+    method.toLowerCase()
+  ];
   if (!operation) return [`${method} ${template}: not in the document`];
   const response = operation.responses[String(status)];
   if (!response) return [`${method} ${template}: status ${status} not documented`];
@@ -37,5 +50,7 @@ export function openApiViolations(method: string, path: string, status: number, 
   if (!media) return [`${method} ${template} ${status}: content type ${mediaType} not documented`];
   if (!media.schema) return [];
   const validate = ajv.compile({ $ref: `openapi${(media.schema as { $ref: string }).$ref}` });
-  return validate(body) ? [] : (validate.errors ?? []).map((e) => `${status} body${e.instancePath}: ${e.message}`);
+  return validate(body)
+    ? []
+    : (validate.errors ?? []).map((e) => `${status} body${e.instancePath}: ${e.message}`);
 }

@@ -8,7 +8,10 @@ export interface TestDatabase {
   url: string;
   orm: MikroORM;
   /** Runs SQL on its own connection, outside the ORM (assertions, fault injection). */
-  sql<Row extends pg.QueryResultRow = Record<string, unknown>>(text: string, values?: unknown[]): Promise<Row[]>;
+  sql<Row extends pg.QueryResultRow = Record<string, unknown>>(
+    text: string,
+    values?: unknown[],
+  ): Promise<Row[]>;
   drop(): Promise<void>;
 }
 

@@ -1,0 +1,95 @@
+import { randomUUID } from 'node:crypto';
+import { startTestApi, type TestApi } from './support/api-client.js';
+import { createTestDatabase, type TestDatabase } from './support/test-database.js';
+
+describe('concurrent and retried creates (real PostgreSQL)', () => {
+  let db: TestDatabase;
+  let api: TestApi;
+
+  beforeAll(async () => {
+    db = await createTestDatabase(50);
+    api = await startTestApi(db);
+  });
+
+  afterAll(async () => {
+    await api.close();
+    await db.drop();
+  });
+
+  const countWhere = async (sql: string, values: unknown[]) =>
+    Number((await db.sql<{ n: string }>(`select count(*) as n ${sql}`, values))[0]!.n);
+
+  it('100 concurrent creates with one email: exactly one 201, the rest 409, exactly one event', async () => {
+    const responses = await Promise.all(
+      Array.from({ length: 100 }, (_, i) =>
+        // Letter case varies: uniqueness is case-insensitive.
+        api.request('POST', '/users', { json: { email: i % 2 ? 'race@x.io' : 'RACE@x.io', name: `R${i}` } }),
+      ),
+    );
+    const statuses = responses.map((r) => r.status);
+    expect(statuses.filter((s) => s === 201)).toHaveLength(1);
+    expect(statuses.filter((s) => s === 409)).toHaveLength(99);
+    expect(await countWhere('from users where lower(email) = $1', ['race@x.io'])).toBe(1);
+    const winner = responses.find((r) => r.status === 201)!.body as { id: string };
+    expect(await countWhere('from outbox where aggregate_id = $1', [winner.id])).toBe(1);
+    expect(await countWhere('from outbox', [])).toBe(1);
+  });
+
+  it('replays the original response to a retried Idempotency-Key: no second user, no second event', async () => {
+    const key = randomUUID();
+    const first = await api.request('POST', '/users', {
+      json: { email: 'idem@x.io', name: 'I' },
+      headers: { 'Idempotency-Key': key },
+    });
+    const retry = await api.request('POST', '/users', {
+      json: { email: 'idem@x.io', name: 'I' },
+      headers: { 'Idempotency-Key': key },
+    });
+    expect(first.status).toBe(201);
+    expect(retry.status).toBe(201);
+    expect(retry.body).toEqual(first.body);
+    expect(retry.headers.get('location')).toBe(first.headers.get('location'));
+    expect(retry.headers.get('idempotent-replayed')).toBe('true');
+    expect(first.headers.get('idempotent-replayed')).toBeNull();
+    const id = (first.body as { id: string }).id;
+    expect(await countWhere('from users where lower(email) = $1', ['idem@x.io'])).toBe(1);
+    expect(await countWhere('from outbox where aggregate_id = $1', [id])).toBe(1);
+  });
+
+  it('gives concurrent retries with one key the same original response', async () => {
+    const key = randomUUID();
+    const responses = await Promise.all(
+      Array.from({ length: 20 }, () =>
+        api.request('POST', '/users', {
+          json: { email: 'same-key@x.io', name: 'S' },
+          headers: { 'Idempotency-Key': key },
+        }),
+      ),
+    );
+    expect(responses.map((r) => r.status)).toEqual(Array(20).fill(201));
+    expect(new Set(responses.map((r) => JSON.stringify(r.body))).size).toBe(1);
+    expect(await countWhere('from users where lower(email) = $1', ['same-key@x.io'])).toBe(1);
+    expect(
+      await countWhere('from outbox where event_type = $1 and event_context->>$2 = $3', [
+        'user_created',
+        'email',
+        'same-key@x.io',
+      ]),
+    ).toBe(1);
+  });
+
+  it('refuses a key reused for a different request with 422', async () => {
+    const key = randomUUID();
+    await api.request('POST', '/users', {
+      json: { email: 'k1@x.io', name: 'K' },
+      headers: { 'Idempotency-Key': key },
+    });
+    const reused = await api.request('POST', '/users', {
+      json: { email: 'k2@x.io', name: 'K' },
+      headers: { 'Idempotency-Key': key },
+    });
+    expect(reused.status).toBe(422);
+    expect(reused.body).toMatchObject({ type: 'idempotency-key-reused' });
+    expect(await countWhere('from users where lower(email) = $1', ['k2@x.io'])).toBe(0);
+  });
+});

@@ -1,0 +1,69 @@
+import { decodeCursor, encodeCursor } from '../src/domain/cursor.js';
+import { ClientError } from '../src/domain/errors.js';
+import { diffUser } from '../src/domain/user-events.js';
+import { createUserInput, parseInput, updateUserInput } from '../src/domain/user-input.js';
+import { uuidV7 } from '../src/domain/uuid-v7.js';
+import { etagOf, parseIfMatch } from '../src/http/preconditions.js';
+
+describe('uuidV7', () => {
+  it('puts the milliseconds first, then version 7 and the RFC variant', () => {
+    const id = uuidV7(0x0190f5e2a1b2, Buffer.alloc(10, 0xff));
+    expect(id).toBe('0190f5e2-a1b2-7fff-bfff-ffffffffffff');
+  });
+
+  it('sorts by creation time', () => {
+    const ids = [1, 2, 3, 1000].map((ms) => uuidV7(1_700_000_000_000 + ms));
+    expect([...ids].sort()).toEqual(ids);
+  });
+});
+
+describe('cursor', () => {
+  it('round-trips the last id and refuses anything it did not issue', () => {
+    const id = uuidV7();
+    expect(decodeCursor(encodeCursor(id))).toBe(id);
+    for (const bad of ['', 'x', Buffer.from('{"after":"1 or 1=1"}').toString('base64url')]) {
+      expect(() => decodeCursor(bad)).toThrow(ClientError);
+    }
+  });
+});
+
+describe('If-Match', () => {
+  it('reads our ETags, * and nothing else', () => {
+    expect(etagOf(3)).toBe('"3"');
+    expect(parseIfMatch('"3"')).toBe(3);
+    expect(parseIfMatch(' * ')).toBe('any');
+    for (const value of ['3', 'W/"3"', '"3", "4"', '"x"', ''])
+      expect(parseIfMatch(value)).toBe('unmatchable');
+  });
+});
+
+describe('diffUser', () => {
+  it('keeps only fields whose value changes', () => {
+    const user = { email: 'a@x.io', name: 'A' };
+    expect(diffUser(user, { email: 'a@x.io', name: 'B' })).toEqual({ name: { from: 'A', to: 'B' } });
+    expect(diffUser(user, { name: 'A' })).toEqual({});
+  });
+});
+
+describe('user input', () => {
+  it('trims and accepts a valid user', () => {
+    expect(parseInput(createUserInput, { email: ' a@x.io ', name: ' Ann ' })).toEqual({
+      email: 'a@x.io',
+      name: 'Ann',
+    });
+  });
+
+  it('lists every problem with its field', () => {
+    try {
+      parseInput(updateUserInput, { email: 'nope', name: '', extra: 1 });
+      throw new Error('expected a ClientError');
+    } catch (error) {
+      expect(error).toBeInstanceOf(ClientError);
+      expect((error as ClientError).extensions.errors).toEqual([
+        { field: '/email', message: 'must be an email address' },
+        { field: '/name', message: 'must not be empty' },
+        { field: '/', message: 'unknown field(s): extra' },
+      ]);
+    }
+  });
+});
