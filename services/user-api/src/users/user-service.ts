@@ -89,12 +89,10 @@ export function createUserService({ orm, outbox }: UserServiceDeps) {
       cursor?: string;
     }): Promise<{ items: UserView[]; nextCursor: string | null }> {
       const after = options.cursor === undefined ? undefined : decodeCursor(options.cursor);
-      const users = await orm.em
-        .fork()
-        .find(User, after ? { id: { $gt: after } } : {}, {
-          orderBy: { id: 'asc' },
-          limit: options.limit + 1,
-        });
+      const users = await orm.em.fork().find(User, after ? { id: { $gt: after } } : {}, {
+        orderBy: { id: 'asc' },
+        limit: options.limit + 1,
+      });
       const page = users.slice(0, options.limit);
       const last = page.at(-1);
       return {
