@@ -1,0 +1,253 @@
+// Benchmark: POST /users throughput and latency against the physical limit of the same database.
+//
+//   eval "$(./platform env)" && ./platform stack up && npm run bench -w @platform/user-api
+//
+// In one run, on one fresh database:
+//   1. pgbench runs bench/two-inserts.sql (the same two inserts per transaction) -> raw TPS
+//   2. the API (a separate process, built dist/main.js) under autocannon at full speed -> max RPS
+//   3. the API at half of that rate, open loop (requests sent on a fixed schedule, latency
+//      measured from the scheduled send time, so a stall is not hidden) -> latency percentiles
+// and prints the figures, their ratio, and the API process's CPU time per request. Settings: BENCH_SECONDS (20), BENCH_CONNECTIONS (50),
+// BENCH_DB_CONNECTIONS (20, pgbench clients and the API's pool), BENCH_PORT (3099).
+import { execFileSync, spawn } from 'node:child_process';
+import fs from 'node:fs';
+import http from 'node:http';
+import path from 'node:path';
+import autocannon from 'autocannon';
+import pg from 'pg';
+
+const seconds = Number(process.env.BENCH_SECONDS ?? 20);
+const connections = Number(process.env.BENCH_CONNECTIONS ?? 50);
+const dbConnections = Number(process.env.BENCH_DB_CONNECTIONS ?? 20);
+const port = Number(process.env.BENCH_PORT ?? 3099);
+const serviceDir = path.resolve(import.meta.dirname, '..');
+const serverUrl = new URL(
+  process.env.DATABASE_URL ?? fail('DATABASE_URL is not set (eval "$(./platform env)")'),
+);
+
+function fail(message) {
+  console.error(`bench: ${message}`);
+  process.exit(1);
+}
+
+const log = (message) => console.log(`[bench] ${message}`);
+
+function pgBin(name) {
+  const dirs = fs.existsSync('/usr/lib/postgresql') ? fs.readdirSync('/usr/lib/postgresql').sort() : [];
+  const candidate = dirs.map((v) => `/usr/lib/postgresql/${v}/bin/${name}`).findLast((p) => fs.existsSync(p));
+  return candidate ?? name;
+}
+
+async function freshDatabase(name) {
+  const admin = new pg.Client({ connectionString: serverUrl.toString() });
+  await admin.connect();
+  await admin.query(`drop database if exists ${name} with (force)`);
+  await admin.query(`create database ${name}`);
+  await admin.end();
+  const url = new URL(serverUrl);
+  url.pathname = `/${name}`;
+  execFileSync(process.execPath, ['dist/migrate.js'], {
+    cwd: serviceDir,
+    env: { ...process.env, DATABASE_URL: url.toString(), LOG_LEVEL: 'warn' },
+    stdio: 'inherit',
+  });
+  return url;
+}
+
+function pgbench(url) {
+  log(`pgbench: ${dbConnections} clients, ${seconds}s, two inserts per transaction`);
+  const output = execFileSync(
+    pgBin('pgbench'),
+    [
+      '-n',
+      '-c',
+      String(dbConnections),
+      '-j',
+      '2',
+      '-T',
+      String(seconds),
+      '-f',
+      path.join(serviceDir, 'bench/two-inserts.sql'),
+      '-h',
+      url.hostname,
+      '-p',
+      url.port,
+      '-U',
+      decodeURIComponent(url.username),
+      url.pathname.slice(1),
+    ],
+    { env: { ...process.env, PGPASSWORD: decodeURIComponent(url.password) }, encoding: 'utf8' },
+  );
+  const tps = Number(/tps = ([\d.]+) \(without initial connection time\)/.exec(output)?.[1]);
+  const latency = Number(/latency average = ([\d.]+) ms/.exec(output)?.[1]);
+  if (!tps) fail(`could not read pgbench's output:\n${output}`);
+  return { tps, latencyMs: latency };
+}
+
+async function startApi(url) {
+  const logFile = fs.openSync(path.join(serviceDir, '../../.local-stack/logs/bench-user-api.log'), 'w');
+  const child = spawn(process.execPath, ['dist/main.js'], {
+    cwd: serviceDir,
+    env: {
+      ...process.env,
+      DATABASE_URL: url.toString(),
+      HTTP_PORT: String(port),
+      HTTP_HOST: '127.0.0.1',
+      DATABASE_POOL_MAX: String(dbConnections),
+      APP_ENV: 'bench',
+    },
+    stdio: ['ignore', logFile, logFile],
+  });
+  for (let i = 0; i < 100; i += 1) {
+    if (
+      await fetch(`http://127.0.0.1:${port}/readyz`).then(
+        (r) => r.ok,
+        () => false,
+      )
+    )
+      return child;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  child.kill('SIGKILL');
+  fail('the API did not become ready; see .local-stack/logs/bench-user-api.log');
+}
+
+let sequence = 0;
+function load(options) {
+  return autocannon({
+    url: `http://127.0.0.1:${port}`,
+    connections,
+    duration: seconds,
+    ...options,
+    requests: [
+      {
+        method: 'POST',
+        path: '/users',
+        headers: { 'content-type': 'application/json' },
+        // A new email per request, so every request creates a user (no 409s).
+        setupRequest: (request) => ({
+          ...request,
+          body: JSON.stringify({ email: `bench-${process.pid}-${(sequence += 1)}@x.io`, name: 'Bench User' }),
+        }),
+      },
+    ],
+  });
+}
+
+/**
+ * Open-loop load at a fixed rate: request i is due at start + i/rate, whether or not earlier ones
+ * have answered; its latency counts from that due time (no coordinated omission). autocannon's
+ * overallRate releases each second's requests in a burst, which measures its own queueing.
+ */
+async function pacedLoad(rate) {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: connections });
+  const total = Math.floor(rate * seconds);
+  const latencies = [];
+  let errors = 0;
+  const start = performance.now();
+  const inFlight = [];
+  for (let i = 0; i < total; i += 1) {
+    const due = start + (i * 1000) / rate;
+    const wait = due - performance.now();
+    if (wait > 1) await new Promise((resolve) => setTimeout(resolve, wait));
+    const body = JSON.stringify({
+      email: `paced-${process.pid}-${(sequence += 1)}@x.io`,
+      name: 'Bench User',
+    });
+    inFlight.push(
+      new Promise((resolve) => {
+        const request = http.request(
+          {
+            host: '127.0.0.1',
+            port,
+            path: '/users',
+            method: 'POST',
+            agent,
+            headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+          },
+          (response) => {
+            response.resume();
+            response.on('end', () => {
+              if (response.statusCode !== 201) errors += 1;
+              latencies.push(performance.now() - due);
+              resolve();
+            });
+          },
+        );
+        request.on('error', () => {
+          errors += 1;
+          resolve();
+        });
+        request.end(body);
+      }),
+    );
+  }
+  await Promise.all(inFlight);
+  const elapsed = (performance.now() - start) / 1000;
+  agent.destroy();
+  latencies.sort((a, b) => a - b);
+  const at = (q) =>
+    Number(latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))].toFixed(1));
+  return { rps: latencies.length / elapsed, p50: at(0.5), p99: at(0.99), errors };
+}
+
+/** User + system CPU time of a process so far, in milliseconds (from /proc; Linux only). */
+function cpuMillis(pid) {
+  const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // utime + stime, 100 ticks/s
+}
+
+function summary(result) {
+  return {
+    rps: result.requests.average,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    errors: result.errors + result.timeouts + result.non2xx,
+  };
+}
+
+const url = await freshDatabase('user_api_bench');
+const raw = pgbench(url);
+log(`pgbench: ${raw.tps.toFixed(0)} transactions/s, average latency ${raw.latencyMs} ms`);
+
+const api = await startApi(url);
+try {
+  log(`API at full speed: ${connections} connections, ${seconds}s`);
+  const cpuBefore = cpuMillis(api.pid);
+  const maxResult = await load({});
+  const cpuPerRequest = (cpuMillis(api.pid) - cpuBefore) / maxResult.requests.total;
+  const max = summary(maxResult);
+  log(
+    `API at full speed: ${max.rps.toFixed(0)} requests/s, p50 ${max.p50} ms, p99 ${max.p99} ms, ${max.errors} errors`,
+  );
+  const halfRate = Math.max(1, Math.floor(max.rps / 2));
+  log(`API at half its maximum: ${halfRate} requests/s, ${seconds}s`);
+  const half = await pacedLoad(halfRate);
+  log(
+    `API at half rate: ${half.rps.toFixed(0)} requests/s, p50 ${half.p50} ms, p99 ${half.p99} ms, ${half.errors} errors`,
+  );
+
+  const ratio = max.rps / raw.tps;
+  console.log('\n| measure | value |\n| --- | --- |');
+  console.log(
+    `| pgbench, same two inserts per transaction (${dbConnections} clients) | ${raw.tps.toFixed(0)} tx/s |`,
+  );
+  console.log(
+    `| POST /users at full speed (${connections} connections) | ${max.rps.toFixed(0)} req/s (p99 ${max.p99} ms) |`,
+  );
+  console.log(`| API / pgbench | ${(ratio * 100).toFixed(0)}% (target >= 50%) |`);
+  console.log(
+    `| POST /users at half its maximum (${halfRate} req/s, open loop) | p50 ${half.p50} ms, p99 ${half.p99} ms (target p99 < 50 ms) |`,
+  );
+  console.log(`| API process CPU per request (user + system) | ${cpuPerRequest.toFixed(2)} ms |`);
+  console.log(`| CPU cores on this machine | ${(await import('node:os')).availableParallelism()} |`);
+  console.log(`| errors (non-2xx, timeouts) | ${max.errors + half.errors} |`);
+  const rows = (
+    await new pg.Pool({ connectionString: url.toString(), max: 1 }).query(
+      'select (select count(*) from users) as users, (select count(*) from outbox) as outbox',
+    )
+  ).rows[0];
+  console.log(`| rows written (users / outbox) | ${rows.users} / ${rows.outbox} |`);
+} finally {
+  api.kill('SIGTERM');
+}
