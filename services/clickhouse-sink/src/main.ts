@@ -1,5 +1,5 @@
 import { createKafka } from '@platform/kafka';
-import { runService } from '@platform/runtime';
+import { packageVersion, runService } from '@platform/runtime';
 import { createClickHouse, ensureDatabase } from './adapters/clickhouse/client.js';
 import { loadSinkConfig } from './config.js';
 
@@ -7,7 +7,7 @@ import { loadSinkConfig } from './config.js';
 // is issue #5.
 await runService({
   name: 'clickhouse-sink',
-  version: process.env.npm_package_version ?? '0.1.0',
+  version: packageVersion(import.meta.url),
   loadConfig: loadSinkConfig,
   async start(config, logger) {
     const clickhouse = createClickHouse(config.clickhouse);

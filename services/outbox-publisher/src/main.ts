@@ -1,5 +1,5 @@
 import { createKafka, createSchemaRegistry } from '@platform/kafka';
-import { runService } from '@platform/runtime';
+import { packageVersion, runService } from '@platform/runtime';
 import { createPool } from './adapters/postgres/pool.js';
 import { loadPublisherConfig } from './config.js';
 
@@ -7,7 +7,7 @@ import { loadPublisherConfig } from './config.js';
 // (claim outbox rows, encode, produce, mark processed) is issue #4.
 await runService({
   name: 'outbox-publisher',
-  version: process.env.npm_package_version ?? '0.1.0',
+  version: packageVersion(import.meta.url),
   loadConfig: loadPublisherConfig,
   async start(config, logger) {
     const pool = await createPool(config.database);

@@ -1,4 +1,4 @@
-import { runService } from '@platform/runtime';
+import { packageVersion, runService } from '@platform/runtime';
 import { createOrm, databaseProbe } from './adapters/postgres/orm.js';
 import { createApp } from './app.js';
 import { loadUserApiConfig } from './config.js';
@@ -8,7 +8,7 @@ import { createUserService } from './users/user-service.js';
 
 await runService({
   name: 'user-api',
-  version: process.env.npm_package_version ?? '0.1.0',
+  version: packageVersion(import.meta.url),
   loadConfig: loadUserApiConfig,
   async start(config, logger) {
     const orm = await createOrm(config.database);

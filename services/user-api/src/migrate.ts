@@ -1,12 +1,16 @@
 import { createLogger } from '@platform/observability';
-import { describeError, loadConfigOrExit } from '@platform/runtime';
+import { describeError, loadConfigOrExit, packageVersion } from '@platform/runtime';
 import { createOrm, migrate } from './adapters/postgres/orm.js';
 import { loadUserApiConfig } from './config.js';
 
 // `npm run migrate`: applies pending schema migrations, then exits. Run before starting a new
 // version of the API (./platform up does).
 const config = loadConfigOrExit('user-api migrate', loadUserApiConfig);
-const logger = createLogger({ service: 'user-api-migrate', version: '0.1.0', level: config.logLevel });
+const logger = createLogger({
+  service: 'user-api-migrate',
+  version: packageVersion(import.meta.url),
+  level: config.logLevel,
+});
 const orm = await createOrm({ ...config.database, poolMax: 1 });
 try {
   const applied = await migrate(orm);
