@@ -1,29 +1,19 @@
 import { randomUUID } from 'node:crypto';
-import { startTestApi, type TestApi } from './support/api-client.js';
-import { createTestDatabase, type TestDatabase } from './support/test-database.js';
+import { useTestApi } from './support/api-client.js';
 
 describe('concurrent and retried creates (real PostgreSQL)', () => {
-  let db: TestDatabase;
-  let api: TestApi;
-
-  beforeAll(async () => {
-    db = await createTestDatabase(50);
-    api = await startTestApi(db);
-  });
-
-  afterAll(async () => {
-    await api.close();
-    await db.drop();
-  });
+  const t = useTestApi(50);
 
   const countWhere = async (sql: string, values: unknown[]) =>
-    Number((await db.sql<{ n: string }>(`select count(*) as n ${sql}`, values))[0]!.n);
+    Number((await t.db.sql<{ n: string }>(`select count(*) as n ${sql}`, values))[0]!.n);
 
   it('100 concurrent creates with one email: exactly one 201, the rest 409, exactly one event', async () => {
     const responses = await Promise.all(
       Array.from({ length: 100 }, (_, i) =>
         // Letter case varies: uniqueness is case-insensitive.
-        api.request('POST', '/users', { json: { email: i % 2 ? 'race@x.io' : 'RACE@x.io', name: `R${i}` } }),
+        t.api.request('POST', '/users', {
+          json: { email: i % 2 ? 'race@x.io' : 'RACE@x.io', name: `R${i}` },
+        }),
       ),
     );
     const statuses = responses.map((r) => r.status);
@@ -37,11 +27,11 @@ describe('concurrent and retried creates (real PostgreSQL)', () => {
 
   it('replays the original response to a retried Idempotency-Key: no second user, no second event', async () => {
     const key = randomUUID();
-    const first = await api.request('POST', '/users', {
+    const first = await t.api.request('POST', '/users', {
       json: { email: 'idem@x.io', name: 'I' },
       headers: { 'Idempotency-Key': key },
     });
-    const retry = await api.request('POST', '/users', {
+    const retry = await t.api.request('POST', '/users', {
       json: { email: 'idem@x.io', name: 'I' },
       headers: { 'Idempotency-Key': key },
     });
@@ -60,7 +50,7 @@ describe('concurrent and retried creates (real PostgreSQL)', () => {
     const key = randomUUID();
     const responses = await Promise.all(
       Array.from({ length: 20 }, () =>
-        api.request('POST', '/users', {
+        t.api.request('POST', '/users', {
           json: { email: 'same-key@x.io', name: 'S' },
           headers: { 'Idempotency-Key': key },
         }),
@@ -80,11 +70,11 @@ describe('concurrent and retried creates (real PostgreSQL)', () => {
 
   it('refuses a key reused for a different request with 422', async () => {
     const key = randomUUID();
-    await api.request('POST', '/users', {
+    await t.api.request('POST', '/users', {
       json: { email: 'k1@x.io', name: 'K' },
       headers: { 'Idempotency-Key': key },
     });
-    const reused = await api.request('POST', '/users', {
+    const reused = await t.api.request('POST', '/users', {
       json: { email: 'k2@x.io', name: 'K' },
       headers: { 'Idempotency-Key': key },
     });

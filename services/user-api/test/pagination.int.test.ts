@@ -1,29 +1,17 @@
-import { startTestApi, type TestApi } from './support/api-client.js';
-import { createTestDatabase, type TestDatabase } from './support/test-database.js';
+import { useTestApi } from './support/api-client.js';
 
 type Page = { items: { id: string }[]; next_cursor: string | null };
 
 describe('GET /users cursor pagination (real PostgreSQL)', () => {
-  let db: TestDatabase;
-  let api: TestApi;
-
-  beforeAll(async () => {
-    db = await createTestDatabase();
-    api = await startTestApi(db);
-  });
-
-  afterAll(async () => {
-    await api.close();
-    await db.drop();
-  });
+  const t = useTestApi();
 
   const create = (i: number) =>
-    api.request('POST', '/users', { json: { email: `p${i}@x.io`, name: `P${i}` } });
+    t.api.request('POST', '/users', { json: { email: `p${i}@x.io`, name: `P${i}` } });
 
   it('walks every existing row exactly once while rows are being added', async () => {
     // Given 95 users
     for (let i = 0; i < 95; i += 1) await create(i);
-    const existing = (await db.sql<{ id: string }>('select id from users')).map((r) => r.id);
+    const existing = (await t.db.sql<{ id: string }>('select id from users')).map((r) => r.id);
 
     // When a client walks the pages while other clients keep creating users
     const seen: string[] = [];
@@ -31,7 +19,7 @@ describe('GET /users cursor pagination (real PostgreSQL)', () => {
     let added = 0;
     let pages = 0;
     do {
-      const page: { body: Page; headers: Headers } = await api.request<Page>(
+      const page: { body: Page; headers: Headers } = await t.api.request<Page>(
         'GET',
         `/users?limit=10${cursor ? `&cursor=${cursor}` : ''}`,
       );
@@ -51,7 +39,7 @@ describe('GET /users cursor pagination (real PostgreSQL)', () => {
 
   it('validates limit and cursor', async () => {
     for (const query of ['limit=0', 'limit=101', 'limit=ten', 'cursor=not-a-cursor', 'sort=email']) {
-      const response = await api.request('GET', `/users?${query}`);
+      const response = await t.api.request('GET', `/users?${query}`);
       expect(response.status).toBe(400);
       expect(response.body).toMatchObject({ type: 'validation-failed' });
     }

@@ -1,5 +1,4 @@
-import { createTestDatabase, type TestDatabase } from './support/test-database.js';
-import { startTestApi, type TestApi } from './support/api-client.js';
+import { useTestApi } from './support/api-client.js';
 
 type OutboxRow = {
   id: string;
@@ -16,25 +15,14 @@ type OutboxRow = {
 };
 
 describe('users resource (real PostgreSQL)', () => {
-  let db: TestDatabase;
-  let api: TestApi;
-
-  beforeAll(async () => {
-    db = await createTestDatabase();
-    api = await startTestApi(db);
-  });
-
-  afterAll(async () => {
-    await api.close();
-    await db.drop();
-  });
+  const t = useTestApi();
 
   const eventsOf = (userId: string) =>
-    db.sql<OutboxRow>('select * from outbox where aggregate_id = $1 order by id', [userId]);
+    t.db.sql<OutboxRow>('select * from outbox where aggregate_id = $1 order by id', [userId]);
 
   it('creates, reads, updates and deletes a user, emitting one event per change', async () => {
     // Given a new user
-    const created = await api.request('POST', '/users', {
+    const created = await t.api.request('POST', '/users', {
       json: { email: ' Ada@Example.com ', name: 'Ada' },
     });
     expect(created.status).toBe(201);
@@ -44,18 +32,18 @@ describe('users resource (real PostgreSQL)', () => {
     expect(created.headers.get('etag')).toBe('"1"');
 
     // When it is read, changed and deleted
-    const read = await api.request('GET', `/users/${user.id}`);
+    const read = await t.api.request('GET', `/users/${user.id}`);
     expect(read.body).toEqual(created.body);
-    const updated = await api.request('PATCH', `/users/${user.id}`, {
+    const updated = await t.api.request('PATCH', `/users/${user.id}`, {
       json: { name: 'Ada Lovelace' },
       headers: { 'If-Match': '"1"' },
     });
     expect(updated.status).toBe(200);
     expect(updated.body).toMatchObject({ name: 'Ada Lovelace', version: 2 });
     expect(updated.headers.get('etag')).toBe('"2"');
-    const deleted = await api.request('DELETE', `/users/${user.id}`, { headers: { 'If-Match': '"2"' } });
+    const deleted = await t.api.request('DELETE', `/users/${user.id}`, { headers: { 'If-Match': '"2"' } });
     expect(deleted.status).toBe(204);
-    expect((await api.request('GET', `/users/${user.id}`)).status).toBe(404);
+    expect((await t.api.request('GET', `/users/${user.id}`)).status).toBe(404);
 
     // Then the outbox holds exactly the three events, in order, pending for the relay
     const events = await eventsOf(user.id);
@@ -79,31 +67,36 @@ describe('users resource (real PostgreSQL)', () => {
   });
 
   it('refuses a stale If-Match with 412 and changes nothing', async () => {
-    const { body } = await api.request<{ id: string }>('POST', '/users', {
+    const { body } = await t.api.request<{ id: string }>('POST', '/users', {
       json: { email: 'b@x.io', name: 'B' },
     });
-    await api.request('PATCH', `/users/${body.id}`, { json: { name: 'B2' }, headers: { 'If-Match': '"1"' } });
+    await t.api.request('PATCH', `/users/${body.id}`, {
+      json: { name: 'B2' },
+      headers: { 'If-Match': '"1"' },
+    });
 
-    const stale = await api.request('PATCH', `/users/${body.id}`, {
+    const stale = await t.api.request('PATCH', `/users/${body.id}`, {
       json: { name: 'B3' },
       headers: { 'If-Match': '"1"' },
     });
     expect(stale.status).toBe(412);
     expect(stale.body).toMatchObject({ type: 'version-mismatch', current_version: 2 });
-    const staleDelete = await api.request('DELETE', `/users/${body.id}`, { headers: { 'If-Match': '"1"' } });
+    const staleDelete = await t.api.request('DELETE', `/users/${body.id}`, {
+      headers: { 'If-Match': '"1"' },
+    });
     expect(staleDelete.status).toBe(412);
 
-    expect((await api.request('GET', `/users/${body.id}`)).body).toMatchObject({ name: 'B2', version: 2 });
+    expect((await t.api.request('GET', `/users/${body.id}`)).body).toMatchObject({ name: 'B2', version: 2 });
     expect((await eventsOf(body.id)).map((e) => e.event_type)).toEqual(['user_created', 'user_updated']);
   });
 
   it('requires If-Match on PATCH (428) and accepts * for any version', async () => {
-    const { body } = await api.request<{ id: string }>('POST', '/users', {
+    const { body } = await t.api.request<{ id: string }>('POST', '/users', {
       json: { email: 'c@x.io', name: 'C' },
     });
-    const missing = await api.request('PATCH', `/users/${body.id}`, { json: { name: 'C2' } });
+    const missing = await t.api.request('PATCH', `/users/${body.id}`, { json: { name: 'C2' } });
     expect(missing.status).toBe(428);
-    const any = await api.request('PATCH', `/users/${body.id}`, {
+    const any = await t.api.request('PATCH', `/users/${body.id}`, {
       json: { name: 'C2' },
       headers: { 'If-Match': '*' },
     });
@@ -111,10 +104,10 @@ describe('users resource (real PostgreSQL)', () => {
   });
 
   it('treats a patch that changes nothing as a no-op: same version, no event', async () => {
-    const { body } = await api.request<{ id: string }>('POST', '/users', {
+    const { body } = await t.api.request<{ id: string }>('POST', '/users', {
       json: { email: 'd@x.io', name: 'D' },
     });
-    const same = await api.request('PATCH', `/users/${body.id}`, {
+    const same = await t.api.request('PATCH', `/users/${body.id}`, {
       json: { name: 'D' },
       headers: { 'If-Match': '"1"' },
     });
@@ -123,15 +116,15 @@ describe('users resource (real PostgreSQL)', () => {
   });
 
   it('answers 409 to an email another user has, in any letter case, on create and on update', async () => {
-    await api.request('POST', '/users', { json: { email: 'taken@x.io', name: 'T' } });
-    const create = await api.request('POST', '/users', { json: { email: 'TAKEN@x.io', name: 'T2' } });
+    await t.api.request('POST', '/users', { json: { email: 'taken@x.io', name: 'T' } });
+    const create = await t.api.request('POST', '/users', { json: { email: 'TAKEN@x.io', name: 'T2' } });
     expect(create.status).toBe(409);
     expect(create.body).toMatchObject({ type: 'duplicate-email', status: 409 });
 
-    const { body } = await api.request<{ id: string }>('POST', '/users', {
+    const { body } = await t.api.request<{ id: string }>('POST', '/users', {
       json: { email: 'e@x.io', name: 'E' },
     });
-    const update = await api.request('PATCH', `/users/${body.id}`, {
+    const update = await t.api.request('PATCH', `/users/${body.id}`, {
       json: { email: 'Taken@X.io' },
       headers: { 'If-Match': '"1"' },
     });
@@ -146,7 +139,7 @@ describe('users resource (real PostgreSQL)', () => {
       ['PATCH', { 'If-Match': '"1"' }],
       ['DELETE', {}],
     ] as const) {
-      const response = await api.request(method, `/users/${id}`, {
+      const response = await t.api.request(method, `/users/${id}`, {
         ...(method === 'PATCH' ? { json: { name: 'x' } } : {}),
         headers,
       });

@@ -1,5 +1,4 @@
-import { startTestApi, type TestApi } from './support/api-client.js';
-import { createTestDatabase, type TestDatabase } from './support/test-database.js';
+import { useTestApi } from './support/api-client.js';
 
 type Case = {
   name: string;
@@ -266,21 +265,14 @@ const cases = (existingId: string): Case[] => [
 ];
 
 describe('bad input: exact status, exact problem, nothing written (real PostgreSQL)', () => {
-  let db: TestDatabase;
-  let api: TestApi;
   let existingId: string;
 
-  beforeAll(async () => {
-    db = await createTestDatabase();
-    api = await startTestApi(db);
-    existingId = (
-      await api.request<{ id: string }>('POST', '/users', { json: { email: 'keep@x.io', name: 'Keep' } })
-    ).body.id;
-  });
+  const t = useTestApi();
 
-  afterAll(async () => {
-    await api.close();
-    await db.drop();
+  beforeAll(async () => {
+    existingId = (
+      await t.api.request<{ id: string }>('POST', '/users', { json: { email: 'keep@x.io', name: 'Keep' } })
+    ).body.id;
   });
 
   it.each(cases('00000000-0000-7000-8000-000000000000').map((c) => [c.name, c] as const))(
@@ -295,7 +287,7 @@ describe('bad input: exact status, exact problem, nothing written (real PostgreS
         ...(c.body !== undefined ? { 'Content-Type': c.contentType ?? 'application/json' } : {}),
         ...c.headers,
       };
-      const response = await api.request(c.method, c.path, {
+      const response = await t.api.request(c.method, c.path, {
         headers,
         ...(c.body !== undefined ? { body: c.body } : {}),
       });
@@ -310,13 +302,13 @@ describe('bad input: exact status, exact problem, nothing written (real PostgreS
   );
 
   it('wrote nothing: the one valid user and its one event are all there is, unchanged', async () => {
-    const users = await db.sql<{ id: string; email: string; name: string; version: number }>(
+    const users = await t.db.sql<{ id: string; email: string; name: string; version: number }>(
       'select * from users',
     );
     expect(users).toEqual([
       expect.objectContaining({ id: existingId, email: 'keep@x.io', name: 'Keep', version: 1 }),
     ]);
-    expect(await db.sql('select event_type from outbox')).toEqual([{ event_type: 'user_created' }]);
-    expect(await db.sql('select key from idempotency_keys')).toEqual([]);
+    expect(await t.db.sql('select event_type from outbox')).toEqual([{ event_type: 'user_created' }]);
+    expect(await t.db.sql('select key from idempotency_keys')).toEqual([]);
   });
 });

@@ -4,7 +4,7 @@ import { databaseProbe } from '../../src/adapters/postgres/orm.js';
 import { createOutboxWriter, type OutboxWriter } from '../../src/outbox/outbox-writer.js';
 import { createUserService } from '../../src/users/user-service.js';
 import { memoryLogger } from '@platform/testing';
-import type { TestDatabase } from './test-database.js';
+import { createTestDatabase, type TestDatabase } from './test-database.js';
 import { openApiViolations } from './openapi-validator.js';
 
 export interface ApiResponse<Body = unknown> {
@@ -70,4 +70,21 @@ export async function startTestApi(
       return { status: response.status, headers: response.headers, body: parsed };
     },
   };
+}
+
+/**
+ * Registers beforeAll/afterAll for a spec that needs its own database and a running API; the
+ * returned object is filled in before the first test runs.
+ */
+export function useTestApi(poolMax = 10): { db: TestDatabase; api: TestApi } {
+  const context = {} as { db: TestDatabase; api: TestApi };
+  beforeAll(async () => {
+    context.db = await createTestDatabase(poolMax);
+    context.api = await startTestApi(context.db);
+  });
+  afterAll(async () => {
+    await context.api?.close();
+    await context.db?.drop();
+  });
+  return context;
 }
