@@ -20,7 +20,7 @@ export function jestConfig(overrides = {}) {
       'default',
       // Read by infra/ci/summarize.js to print the run's "N passed, N failed" line.
       [
-        '<rootDir>/../../infra/ci/json-reporter.cjs',
+        path.join(import.meta.dirname, 'infra/ci/json-reporter.cjs'),
         { outputFile: path.join(resultsDir, `${workspace}.json`) },
       ],
     ],

@@ -18,6 +18,7 @@ COPY packages/kafka/package.json /app/packages/kafka/
 COPY packages/observability/package.json /app/packages/observability/
 COPY packages/runtime/package.json /app/packages/runtime/
 COPY packages/testing/package.json /app/packages/testing/
+COPY schemas/package.json /app/schemas/
 COPY services/clickhouse-sink/package.json /app/services/clickhouse-sink/
 COPY services/outbox-publisher/package.json /app/services/outbox-publisher/
 COPY services/user-api/package.json /app/services/user-api/
@@ -38,6 +39,7 @@ RUN --mount=type=cache,target=/root/.npm \
 # turbo.json and tsconfig.base.json come after the install: they do not affect it.
 COPY turbo.json tsconfig.base.json ./
 COPY packages packages
+COPY schemas schemas
 # Declared only here: every RUN after an ARG depends on its value, so the layers above are
 # shared by the three services' builds.
 ARG SERVICE
@@ -48,7 +50,7 @@ COPY services/${SERVICE} services/${SERVICE}
 RUN npx turbo run build --filter="@platform/${SERVICE}..." --output-logs=errors-only
 # Gather the compiled output, keeping its paths: the workspace packages resolve through the
 # node_modules/@platform/* symlinks to packages/*/dist.
-RUN mkdir /out && cp -r --parents packages/*/dist "services/${SERVICE}/dist" /out/
+RUN mkdir /out && cp -r --parents packages/*/dist schemas/dist schemas/avro "services/${SERVICE}/dist" /out/
 
 # ---- runtime: production dependencies of this one service, and the compiled output ----------
 FROM ${NODE_IMAGE} AS runtime
