@@ -50,7 +50,9 @@ COPY services/${SERVICE} services/${SERVICE}
 RUN npx turbo run build --filter="@platform/${SERVICE}..." --output-logs=errors-only
 # Gather the compiled output, keeping its paths: the workspace packages resolve through the
 # node_modules/@platform/* symlinks to packages/*/dist.
-RUN mkdir /out && cp -r --parents packages/*/dist schemas/dist schemas/avro "services/${SERVICE}/dist" /out/
+RUN mkdir /out && for dir in packages/*/dist schemas/dist schemas/avro "services/${SERVICE}/dist"; do \
+      if [ -e "$dir" ]; then cp -r --parents "$dir" /out/; fi; \
+    done
 
 # ---- runtime: production dependencies of this one service, and the compiled output ----------
 FROM ${NODE_IMAGE} AS runtime
