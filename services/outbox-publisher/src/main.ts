@@ -1,22 +1,40 @@
 import { createKafka, createSchemaRegistry } from '@platform/kafka';
 import { packageVersion, runService } from '@platform/runtime';
+import { createEventPublisher } from './adapters/kafka/event-publisher.js';
+import { createControlConnection } from './adapters/postgres/control-connection.js';
+import { createOutboxStore } from './adapters/postgres/outbox-store.js';
 import { createPool } from './adapters/postgres/pool.js';
+import { createAvroEncoder } from './adapters/registry/avro-encoder.js';
 import { loadPublisherConfig } from './config.js';
+import { createRelay } from './relay.js';
+import { createRetention } from './retention.js';
 
-// Wires the relay's adapters and checks each is reachable. The relay loop itself
-// (claim outbox rows, encode, produce, mark processed) is issue #4.
 await runService({
   name: 'outbox-publisher',
   version: packageVersion(import.meta.url),
   loadConfig: loadPublisherConfig,
   async start(config, logger) {
+    // PostgreSQL must be reachable to start; Kafka and the registry may come later (the relay
+    // backs off until they answer).
     const pool = await createPool(config.database);
-    const producer = createKafka(config.kafka, logger).producer({ idempotent: true });
-    await producer.connect();
-    createSchemaRegistry(config.schemaRegistry);
-    logger.info('connected', { brokers: config.kafka.brokers });
+    const control = createControlConnection({ url: config.database.url, totalLanes: config.lanes, logger });
+    const store = createOutboxStore(pool, config.lanes);
+    const publisher = createEventPublisher(createKafka(config.kafka, logger), config.topic, logger);
+    const encoder = createAvroEncoder(createSchemaRegistry(config.schemaRegistry), config.topic.topic);
+    const relay = createRelay({ store, control, encoder, publisher, logger, settings: config.relay });
+    const retention = createRetention({ store, logger, ...config.retention });
+    relay.start();
+    retention.start();
+    logger.info('relaying', {
+      topic: config.topic.topic,
+      batch_size: config.relay.batchSize,
+      lanes: config.lanes,
+    });
     return async () => {
-      await producer.disconnect();
+      await relay.stop(); // the current batch commits or rolls back
+      await retention.stop();
+      await publisher.close(); // flushes the producer
+      await control.close(); // frees this instance's lanes
       await pool.end();
     };
   },

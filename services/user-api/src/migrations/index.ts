@@ -1,4 +1,5 @@
 import { Migration20261122000000_initial } from './Migration20261122000000_initial.js';
+import { Migration20261122010000_outbox_relay } from './Migration20261122010000_outbox_relay.js';
 
 /**
  * Every migration, in order. Listed explicitly rather than discovered from files, so the same
@@ -6,4 +7,5 @@ import { Migration20261122000000_initial } from './Migration20261122000000_initi
  */
 export const migrationsList = [
   { name: 'Migration20261122000000_initial', class: Migration20261122000000_initial },
+  { name: 'Migration20261122010000_outbox_relay', class: Migration20261122010000_outbox_relay },
 ];

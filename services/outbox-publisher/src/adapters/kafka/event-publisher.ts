@@ -1,0 +1,75 @@
+import type { Kafka, Producer } from 'kafkajs';
+import type { Logger } from '@platform/observability';
+
+export interface OutgoingMessage {
+  key: string;
+  value: Buffer;
+  headers: Record<string, string>;
+}
+
+/** Where the relay sends events. `publish` resolves once every in-sync replica has them. */
+export interface EventPublisher {
+  publish(messages: OutgoingMessage[]): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface TopicSettings {
+  topic: string;
+  partitions: number;
+  /** -1: the broker's default.replication.factor. */
+  replicationFactor: number;
+}
+
+/**
+ * kafkajs behind EventPublisher: an idempotent producer (no duplicates from its own retries),
+ * one request in flight (order holds across retries), acks from all in-sync replicas. The topic
+ * is created with the configured partitions if missing. Connecting and topic creation happen
+ * on first use and again after a failure, so a broker that is down at start-up or later only
+ * delays publishing.
+ */
+export function createEventPublisher(kafka: Kafka, settings: TopicSettings, logger: Logger): EventPublisher {
+  let producer: Producer | undefined;
+
+  async function ready(): Promise<Producer> {
+    if (producer) return producer;
+    const admin = kafka.admin();
+    await admin.connect();
+    try {
+      const created = await admin.createTopics({
+        topics: [
+          {
+            topic: settings.topic,
+            numPartitions: settings.partitions,
+            replicationFactor: settings.replicationFactor,
+          },
+        ],
+        waitForLeaders: true,
+      });
+      if (created) logger.info('topic created', { ...settings });
+    } finally {
+      await admin.disconnect();
+    }
+    const next = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+    await next.connect();
+    producer = next;
+    return next;
+  }
+
+  return {
+    async publish(messages) {
+      const current = await ready();
+      try {
+        await current.send({ topic: settings.topic, acks: -1, messages });
+      } catch (error) {
+        // Start from a fresh producer next time: kafkajs may keep a broken connection state.
+        producer = undefined;
+        await current.disconnect().catch(() => undefined);
+        throw error;
+      }
+    },
+    async close() {
+      await producer?.disconnect();
+      producer = undefined;
+    },
+  };
+}

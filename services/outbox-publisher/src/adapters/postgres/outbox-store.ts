@@ -1,0 +1,130 @@
+import type pg from 'pg';
+import type { OutboxRow } from '../../domain/outbox-row.js';
+
+/** What the relay did with a claimed batch; stored in the claim's transaction. */
+export interface BatchOutcome {
+  processedIds: string[];
+  failed: { id: string; reason: string }[];
+}
+
+/** The outbox as the relay needs it. */
+export interface OutboxStore {
+  /**
+   * Claims up to `limit` pending rows of the given lanes in id order, skipping aggregates that
+   * have a failed row before them, and hands them to `handle`. The rows stay locked until the
+   * outcome is stored in the same transaction; if `handle` throws, nothing changes.
+   *
+   * The lane lock is the lease; the row locks back it up. They wait (FOR UPDATE) rather than
+   * skip (SKIP LOCKED): if a lane ever changed hands while its old owner was still finishing a
+   * batch, skipping that batch's rows would let the new owner publish an aggregate's later
+   * events first. Waiting, it sees them processed once the old owner commits.
+   */
+  relayBatch(
+    lanes: number[],
+    limit: number,
+    handle: (rows: OutboxRow[]) => Promise<BatchOutcome>,
+  ): Promise<number>;
+  /** Notes a failed attempt on rows that stay pending (for operators: attempts, last_error). */
+  recordAttempt(ids: string[], error: string): Promise<void>;
+  /** Deletes up to `limit` rows processed before `cutoff`; returns how many. */
+  deleteProcessedBefore(cutoff: Date, limit: number): Promise<number>;
+}
+
+const COLUMNS = `id, event_id, event_type, event_date_time, environment, event_context, metadata_version,
+  aggregate_type, aggregate_id, traceparent, tracestate`;
+
+/** The lane of an aggregate: the same expression everywhere (31-bit hash, modulo the lane count). */
+export const LANE_SQL = `(hashtext(aggregate_type || ':' || aggregate_id) & 2147483647) % $1`;
+
+interface RowRecord {
+  id: string;
+  event_id: string;
+  event_type: string;
+  event_date_time: Date;
+  environment: string;
+  event_context: unknown;
+  metadata_version: number;
+  aggregate_type: string;
+  aggregate_id: string;
+  traceparent: string | null;
+  tracestate: string | null;
+}
+
+const toRow = (r: RowRecord): OutboxRow => ({
+  id: r.id,
+  eventId: r.event_id,
+  eventType: r.event_type,
+  eventDateTime: r.event_date_time,
+  environment: r.environment,
+  eventContext: r.event_context,
+  metadataVersion: r.metadata_version,
+  aggregateType: r.aggregate_type,
+  aggregateId: r.aggregate_id,
+  traceparent: r.traceparent,
+  tracestate: r.tracestate,
+});
+
+export function createOutboxStore(pool: pg.Pool, totalLanes: number): OutboxStore {
+  return {
+    async relayBatch(lanes, limit, handle) {
+      const client = await pool.connect();
+      try {
+        await client.query('begin');
+        const { rows } = await client.query<RowRecord>(
+          `select ${COLUMNS} from outbox o
+            where status = 'pending'
+              and ${LANE_SQL} = any($2::int[])
+              and not exists (
+                select 1 from outbox f
+                 where f.status = 'failed' and f.aggregate_type = o.aggregate_type
+                   and f.aggregate_id = o.aggregate_id and f.id < o.id)
+            order by id
+            limit $3
+            for update`,
+          [totalLanes, lanes, limit],
+        );
+        if (rows.length === 0) {
+          await client.query('commit');
+          return 0;
+        }
+        const outcome = await handle(rows.map(toRow));
+        if (outcome.processedIds.length > 0) {
+          await client.query(
+            `update outbox set status = 'processed', processed_at = now(), attempts = attempts + 1, last_error = null
+              where id = any($1::bigint[])`,
+            [outcome.processedIds],
+          );
+        }
+        for (const { id, reason } of outcome.failed) {
+          await client.query(
+            `update outbox set status = 'failed', attempts = attempts + 1, last_error = $2 where id = $1`,
+            [id, reason],
+          );
+        }
+        await client.query('commit');
+        return rows.length;
+      } catch (error) {
+        await client.query('rollback').catch(() => undefined);
+        throw error;
+      } finally {
+        client.release();
+      }
+    },
+
+    async recordAttempt(ids, error) {
+      await pool.query(
+        `update outbox set attempts = attempts + 1, last_error = $2 where id = any($1::bigint[])`,
+        [ids, error.slice(0, 2000)],
+      );
+    },
+
+    async deleteProcessedBefore(cutoff, limit) {
+      const result = await pool.query(
+        `delete from outbox where id in (
+           select id from outbox where status = 'processed' and processed_at < $1 order by processed_at limit $2)`,
+        [cutoff, limit],
+      );
+      return result.rowCount ?? 0;
+    },
+  };
+}

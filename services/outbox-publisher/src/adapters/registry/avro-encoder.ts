@@ -1,0 +1,48 @@
+import avro from 'avsc';
+import type { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
+import { SchemaType } from '@kafkajs/confluent-schema-registry';
+import { subjectFor, userEventSchemas, type AvroRecordSchema } from '@platform/schemas';
+import { toEventRecord } from '../../domain/event-record.js';
+import { PoisonRowError, type OutboxRow } from '../../domain/outbox-row.js';
+
+/** Turns an outbox row into Confluent-framed Avro (magic byte, schema id, body). */
+export interface EventEncoder {
+  encode(row: OutboxRow): Promise<Buffer>;
+}
+
+/**
+ * Registers each event type's schema under its subject (TopicRecordNameStrategy) on first use
+ * and caches the ids; a registry that cannot be reached is a transient error (the batch is
+ * retried), a record that does not fit its schema is a PoisonRowError.
+ */
+export function createAvroEncoder(registry: SchemaRegistry, topic: string): EventEncoder {
+  const types = new Map(
+    Object.entries(userEventSchemas).map(([eventType, schema]) => [
+      eventType,
+      { schema, type: avro.Type.forSchema(schema as avro.Schema), id: undefined as number | undefined },
+    ]),
+  );
+
+  async function schemaId(entry: { schema: AvroRecordSchema; id: number | undefined }): Promise<number> {
+    entry.id ??= (
+      await registry.register(
+        { type: SchemaType.AVRO, schema: JSON.stringify(entry.schema) },
+        { subject: subjectFor(topic, entry.schema) },
+      )
+    ).id;
+    return entry.id;
+  }
+
+  return {
+    async encode(row) {
+      const record = toEventRecord(row);
+      const entry = types.get(record.event_type);
+      if (!entry) throw new PoisonRowError(`no schema for event_type "${record.event_type}"`);
+      const invalid: string[] = [];
+      if (!entry.type.isValid(record, { errorHook: (path) => invalid.push(path.join('.') || '(record)') })) {
+        throw new PoisonRowError(`does not match ${entry.schema.name}: ${invalid.join(', ')}`);
+      }
+      return registry.encode(await schemaId(entry), record);
+    },
+  };
+}

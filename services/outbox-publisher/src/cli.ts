@@ -1,0 +1,78 @@
+import pg from 'pg';
+import { envField, loadConfigOrExit, parseEnv } from '@platform/runtime';
+
+// Operator commands on the outbox (DATABASE_URL from the environment):
+//   stats                          pending, failed, held back, oldest pending age
+//   requeue --all | --id <id>...   failed rows back to pending (after fixing the cause)
+//   replay --since <ISO time>      processed rows created since then back to pending: they are
+//                                  published again (consumers deduplicate on event_id)
+const usage =
+  'usage: outbox-cli stats | requeue (--all | --id <id> [--id <id>...]) | replay --since <ISO-8601 time>';
+
+function fail(message: string): never {
+  process.stderr.write(`outbox-cli: ${message}\n${usage}\n`);
+  process.exit(2);
+}
+
+const [command, ...args] = process.argv.slice(2);
+const flag = (name: string) => args.flatMap((arg, i) => (arg === name && args[i + 1] ? [args[i + 1]!] : []));
+
+const { DATABASE_URL } = loadConfigOrExit('outbox-cli', () =>
+  parseEnv({ DATABASE_URL: envField.url(['postgres:', 'postgresql:']) }),
+);
+const pool = new pg.Pool({ connectionString: DATABASE_URL, max: 1 });
+
+async function stats() {
+  const { rows } = await pool.query(`
+    select
+      count(*) filter (where status = 'pending') as pending,
+      count(*) filter (where status = 'failed') as failed,
+      count(*) filter (where status = 'processed') as processed,
+      coalesce(extract(epoch from now() - min(created_at) filter (where status = 'pending')), 0)::float8
+        as oldest_pending_age_seconds,
+      (select count(*) from outbox p where p.status = 'pending' and exists (
+         select 1 from outbox f where f.status = 'failed' and f.aggregate_type = p.aggregate_type
+           and f.aggregate_id = p.aggregate_id and f.id < p.id)) as held_back_by_failed
+    from outbox`);
+  const failed = await pool.query(
+    `select id, event_id, event_type, aggregate_id, attempts, last_error from outbox where status = 'failed' order by id limit 20`,
+  );
+  const row = rows[0] as Record<string, string | number>;
+  const result = Object.fromEntries(Object.entries(row).map(([k, v]) => [k, Number(v)]));
+  console.log(JSON.stringify({ ...result, failed_rows: failed.rows }, null, 2));
+}
+
+async function requeue() {
+  const ids = flag('--id');
+  if (!args.includes('--all') && ids.length === 0) fail('requeue needs --all or --id');
+  if (ids.some((id) => !/^\d+$/.test(id))) fail('--id takes outbox row ids (whole numbers)');
+  const result = await pool.query(
+    `update outbox set status = 'pending', next_attempt_at = now()
+      where status = 'failed' ${args.includes('--all') ? '' : 'and id = any($1::bigint[])'}`,
+    args.includes('--all') ? [] : [ids],
+  );
+  console.log(JSON.stringify({ requeued: result.rowCount }));
+}
+
+async function replay() {
+  const [since] = flag('--since');
+  if (!since || Number.isNaN(Date.parse(since))) fail('replay needs --since <ISO-8601 time>');
+  const result = await pool.query(
+    `update outbox set status = 'pending', processed_at = null, next_attempt_at = now()
+      where status = 'processed' and created_at >= $1`,
+    [new Date(since)],
+  );
+  console.log(JSON.stringify({ replayed: result.rowCount, since: new Date(since).toISOString() }));
+}
+
+const commands: Record<string, () => Promise<void>> = { stats, requeue, replay };
+const run = command ? commands[command] : undefined;
+if (!run) fail(command ? `unknown command "${command}"` : 'no command');
+try {
+  await run();
+} catch (error) {
+  process.stderr.write(`outbox-cli: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exitCode = 1;
+} finally {
+  await pool.end();
+}

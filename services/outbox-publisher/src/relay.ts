@@ -1,0 +1,134 @@
+import type { Logger } from '@platform/observability';
+import { describeError } from '@platform/runtime';
+import type { OutgoingMessage, EventPublisher } from './adapters/kafka/event-publisher.js';
+import type { ControlConnection } from './adapters/postgres/control-connection.js';
+import type { OutboxStore } from './adapters/postgres/outbox-store.js';
+import type { EventEncoder } from './adapters/registry/avro-encoder.js';
+import { backoffDelay, type BackoffPolicy } from './domain/backoff.js';
+import { planBatch } from './domain/batch-plan.js';
+import type { OutboxRow } from './domain/outbox-row.js';
+import { createWakeup } from './domain/wakeup.js';
+
+export interface RelaySettings {
+  batchSize: number;
+  /** Fallback poll when no commit notification arrives. */
+  pollIntervalMs: number;
+  /** How often an instance re-plans its share of lanes. */
+  laneRefreshMs: number;
+  backoff: BackoffPolicy;
+}
+
+export interface RelayDeps {
+  store: OutboxStore;
+  control: ControlConnection;
+  encoder: EventEncoder;
+  publisher: EventPublisher;
+  logger: Logger;
+  settings: RelaySettings;
+}
+
+function toMessage(row: OutboxRow, value: Buffer): OutgoingMessage {
+  const headers: Record<string, string> = {
+    event_id: row.eventId,
+    event_type: row.eventType,
+    aggregate_type: row.aggregateType,
+  };
+  if (row.traceparent) headers.traceparent = row.traceparent;
+  if (row.tracestate) headers.tracestate = row.tracestate;
+  return { key: row.aggregateId, value, headers };
+}
+
+/**
+ * The relay loop: claim a batch of this instance's lanes, encode, produce, and mark the rows
+ * processed only after Kafka acknowledged them, in the claim's transaction. A crash anywhere
+ * before that commit leaves the rows pending, to be produced again (at-least-once).
+ */
+export function createRelay({ store, control, encoder, publisher, logger, settings }: RelayDeps) {
+  const wakeup = createWakeup();
+  control.onCommit(() => wakeup.notify());
+  let stopping = false;
+  let running: Promise<void> | undefined;
+
+  async function relayOneBatch(lanes: number[]): Promise<number> {
+    let claimed: string[] = [];
+    try {
+      return await store.relayBatch(lanes, settings.batchSize, async (rows) => {
+        claimed = rows.map((row) => row.id);
+        const plan = await planBatch(rows, (row) => encoder.encode(row));
+        if (plan.publish.length > 0) {
+          await publisher.publish(plan.publish.map(({ row, message }) => toMessage(row, message)));
+        }
+        for (const { row, reason } of plan.failed) {
+          logger.error('outbox row cannot be published; marked failed', {
+            outbox_id: row.id,
+            event_id: row.eventId,
+            event_type: row.eventType,
+            reason,
+            held_back: plan.held.filter((held) => held.aggregateId === row.aggregateId).length,
+          });
+        }
+        logger.info('batch published', {
+          published: plan.publish.length,
+          failed: plan.failed.length,
+          held: plan.held.length,
+          first_id: rows[0]?.id,
+          last_id: rows.at(-1)?.id,
+        });
+        return {
+          processedIds: plan.publish.map(({ row }) => row.id),
+          failed: plan.failed.map(({ row, reason }) => ({ id: row.id, reason })),
+        };
+      });
+    } catch (error) {
+      if (claimed.length > 0) {
+        await store.recordAttempt(claimed, describeError(error).message as string).catch(() => undefined);
+      }
+      throw error;
+    }
+  }
+
+  async function loop(): Promise<void> {
+    let failures = 0;
+    let lanesPlannedAt = 0;
+    while (!stopping) {
+      try {
+        if (Date.now() - lanesPlannedAt >= settings.laneRefreshMs || control.lanes().length === 0) {
+          const before = control.lanes().join(',');
+          const lanes = await control.refreshLanes();
+          lanesPlannedAt = Date.now();
+          if (lanes.join(',') !== before) logger.info('lanes assigned', { lanes });
+        }
+        const lanes = control.lanes();
+        wakeup.reset();
+        const claimed = lanes.length > 0 ? await relayOneBatch(lanes) : 0;
+        failures = 0;
+        // A full batch means more is waiting: go again at once. Otherwise sleep until a commit
+        // is notified or the poll interval passes (notifications can be lost on reconnects).
+        if (claimed < settings.batchSize) await wakeup.wait(settings.pollIntervalMs);
+      } catch (error) {
+        failures += 1;
+        const delayMs = backoffDelay(failures, settings.backoff);
+        logger.warn('relay attempt failed; rows stay pending; backing off', {
+          attempt: failures,
+          delay_ms: delayMs,
+          error: describeError(error),
+        });
+        await new Promise((resolve) => setTimeout(resolve, delayMs));
+      }
+    }
+  }
+
+  return {
+    start() {
+      running = loop();
+    },
+    /** Lets the current batch finish (committed or rolled back), then returns. */
+    async stop() {
+      stopping = true;
+      wakeup.notify();
+      await running;
+    },
+  };
+}
+
+export type Relay = ReturnType<typeof createRelay>;
