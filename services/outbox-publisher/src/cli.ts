@@ -15,7 +15,12 @@ function fail(message: string): never {
 }
 
 const [command, ...args] = process.argv.slice(2);
-const flag = (name: string) => args.flatMap((arg, i) => (arg === name && args[i + 1] ? [args[i + 1]!] : []));
+/** Every value given for a repeatable flag, e.g. --id 1 --id 2. */
+const flag = (name: string) =>
+  args.flatMap((arg, i) => {
+    const value = args[i + 1];
+    return arg === name && value !== undefined ? [value] : [];
+  });
 
 const { DATABASE_URL } = loadConfigOrExit('outbox-cli', () =>
   parseEnv({ DATABASE_URL: envField.url(['postgres:', 'postgresql:']) }),
