@@ -14,6 +14,8 @@ EXTERNAL_KAFKA_BROKERS="$(external_value "${KAFKA_BROKERS:-}" "127.0.0.1:$KAFKA_
 EXTERNAL_SCHEMA_REGISTRY_URL="$(external_value "${SCHEMA_REGISTRY_URL:-}" "$REGISTRY_URL")"
 
 stack_env() {
+  # Where the broker's jars are: tests that must stop and restart a broker start their own.
+  export LOCAL_KAFKA_LIB="$KAFKA_HOME/lib"
   export DATABASE_URL="${EXTERNAL_DATABASE_URL:-$(pg_url)}"
   export KAFKA_BROKERS="${EXTERNAL_KAFKA_BROKERS:-127.0.0.1:$KAFKA_PORT}"
   export SCHEMA_REGISTRY_URL="${EXTERNAL_SCHEMA_REGISTRY_URL:-$REGISTRY_URL}"

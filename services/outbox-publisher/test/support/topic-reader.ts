@@ -16,8 +16,13 @@ export interface ReadMessage {
  * Reads a whole topic from the beginning, the way another team's consumer would: a plain kafkajs
  * consumer and a registry client, none of the publisher's code or schemas.
  */
-export async function readTopic(topic: string, expected: number, timeoutMs = 60_000): Promise<ReadMessage[]> {
-  const kafka = new Kafka({ brokers: process.env.KAFKA_BROKERS!.split(','), logLevel: logLevel.NOTHING });
+export async function readTopic(
+  topic: string,
+  expected: number,
+  options: { brokers?: string[]; timeoutMs?: number } = {},
+): Promise<ReadMessage[]> {
+  const { brokers = process.env.KAFKA_BROKERS!.split(','), timeoutMs = 60_000 } = options;
+  const kafka = new Kafka({ brokers, logLevel: logLevel.NOTHING });
   const registry = new SchemaRegistry({ host: process.env.SCHEMA_REGISTRY_URL! });
   const consumer = kafka.consumer({ groupId: uniqueName('reader') });
   const messages: ReadMessage[] = [];
@@ -66,4 +71,19 @@ export function firstOccurrencesByKey(messages: ReadMessage[]): Map<string, stri
     byKey.set(message.key, ids);
   }
   return byKey;
+}
+
+/** How many messages a topic holds (the sum of its partitions' high watermarks). */
+export async function topicSize(
+  topic: string,
+  brokers = process.env.KAFKA_BROKERS!.split(','),
+): Promise<number> {
+  const admin = new Kafka({ brokers, logLevel: logLevel.NOTHING }).admin();
+  await admin.connect();
+  try {
+    const offsets = await admin.fetchTopicOffsets(topic);
+    return offsets.reduce((sum, p) => sum + Number(p.high) - Number(p.low), 0);
+  } finally {
+    await admin.disconnect();
+  }
 }
