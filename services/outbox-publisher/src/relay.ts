@@ -51,13 +51,17 @@ export function createRelay({ store, control, encoder, publisher, logger, settin
 
   async function relayOneBatch(lanes: number[]): Promise<number> {
     let claimed: string[] = [];
+    const timings = { started: performance.now(), claimed: 0, encoded: 0, produced: 0 };
     try {
-      return await store.relayBatch(lanes, settings.batchSize, async (rows) => {
+      const count = await store.relayBatch(lanes, settings.batchSize, async (rows) => {
+        timings.claimed = performance.now();
         claimed = rows.map((row) => row.id);
         const plan = await planBatch(rows, (row) => encoder.encode(row));
+        timings.encoded = performance.now();
         if (plan.publish.length > 0) {
           await publisher.publish(plan.publish.map(({ row, message }) => toMessage(row, message)));
         }
+        timings.produced = performance.now();
         for (const { row, reason } of plan.failed) {
           logger.error('outbox row cannot be published; marked failed', {
             outbox_id: row.id,
@@ -79,6 +83,17 @@ export function createRelay({ store, control, encoder, publisher, logger, settin
           failed: plan.failed.map(({ row, reason }) => ({ id: row.id, reason })),
         };
       });
+      if (count > 0) {
+        const ms = (from: number, to: number) => Math.round((to - from) * 10) / 10;
+        logger.debug('batch committed', {
+          rows: count,
+          claim_ms: ms(timings.started, timings.claimed),
+          encode_ms: ms(timings.claimed, timings.encoded),
+          produce_ms: ms(timings.encoded, timings.produced),
+          mark_and_commit_ms: ms(timings.produced, performance.now()),
+        });
+      }
+      return count;
     } catch (error) {
       if (claimed.length > 0) {
         await store.recordAttempt(claimed, describeError(error).message as string).catch(() => undefined);

@@ -10,10 +10,19 @@ export interface EventEncoder {
   encode(row: OutboxRow): Promise<Buffer>;
 }
 
+/** The Confluent wire format: magic byte 0, the schema id (4 bytes, big-endian), the Avro body. */
+export function confluentFrame(schemaId: number, body: Buffer): Buffer {
+  const header = Buffer.alloc(5);
+  header.writeUInt8(0, 0);
+  header.writeInt32BE(schemaId, 1);
+  return Buffer.concat([header, body]);
+}
+
 /**
  * Registers each event type's schema under its subject (TopicRecordNameStrategy) on first use
  * and caches the ids; a registry that cannot be reached is a transient error (the batch is
- * retried), a record that does not fit its schema is a PoisonRowError.
+ * retried), a record that does not fit its schema is a PoisonRowError. Encoding itself is
+ * local (avsc with the registered schema), one synchronous call per row.
  */
 export function createAvroEncoder(registry: SchemaRegistry, topic: string): EventEncoder {
   const types = new Map(
@@ -42,7 +51,7 @@ export function createAvroEncoder(registry: SchemaRegistry, topic: string): Even
       if (!entry.type.isValid(record, { errorHook: (path) => invalid.push(path.join('.') || '(record)') })) {
         throw new PoisonRowError(`does not match ${entry.schema.name}: ${invalid.join(', ')}`);
       }
-      return registry.encode(await schemaId(entry), record);
+      return confluentFrame(await schemaId(entry), entry.type.toBuffer(record));
     },
   };
 }
