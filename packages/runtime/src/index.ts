@@ -4,3 +4,5 @@ export { ConfigError, PlatformError } from './errors.js';
 export { describeError, loadConfigOrExit, runService } from './service.js';
 export type { ServiceDefinition, StopService } from './service.js';
 export { packageVersion } from './package-version.js';
+export { backoffDelay } from './backoff.js';
+export type { BackoffPolicy } from './backoff.js';

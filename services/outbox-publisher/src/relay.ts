@@ -4,7 +4,7 @@ import type { OutgoingMessage, EventPublisher } from './adapters/kafka/event-pub
 import type { ControlConnection } from './adapters/postgres/control-connection.js';
 import type { OutboxStore } from './adapters/postgres/outbox-store.js';
 import type { EventEncoder } from './adapters/registry/avro-encoder.js';
-import { backoffDelay, type BackoffPolicy } from './domain/backoff.js';
+import { backoffDelay, type BackoffPolicy } from '@platform/runtime';
 import { planBatch } from './domain/batch-plan.js';
 import type { OutboxRow } from './domain/outbox-row.js';
 import { createWakeup } from './domain/wakeup.js';
