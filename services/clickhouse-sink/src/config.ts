@@ -1,8 +1,12 @@
 import { z } from 'zod';
 import { kafkaConfig, kafkaEnvShape, schemaRegistryConfig, schemaRegistryEnvShape } from '@platform/kafka';
-import { baseConfig, baseEnvShape, envField, parseEnv, type BaseConfig } from '@platform/runtime';
 import type { KafkaConfig, SchemaRegistryConfig } from '@platform/kafka';
+import { baseConfig, baseEnvShape, envField, parseEnv, type BaseConfig } from '@platform/runtime';
 import type { ClickHouseConfig } from './adapters/clickhouse/client.js';
+import type { SinkSettings } from './sink.js';
+
+const identifier = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { message: 'expected a plain identifier' });
+const topicName = z.string().regex(/^[A-Za-z0-9._-]{1,249}$/, { message: 'expected a Kafka topic name' });
 
 const envShape = {
   ...baseEnvShape,
@@ -12,18 +16,30 @@ const envShape = {
   CLICKHOUSE_URL: envField.url(['http:', 'https:']).optional(),
   CLICKHOUSE_USER: z.string().default('default'),
   CLICKHOUSE_PASSWORD: z.string().default(''),
-  CLICKHOUSE_DATABASE: z
-    .string()
-    .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { message: 'expected a plain identifier' })
-    .default('analytics'),
+  CLICKHOUSE_DATABASE: identifier.default('analytics'),
+  CLICKHOUSE_TABLE: identifier.default('event_log'),
   /** Data directory of the embedded engine; one process may hold it at a time. */
   CLICKHOUSE_DATA_DIR: z.string().default('clickhouse-data'),
+  SINK_TOPIC: topicName.default('user-events'),
+  SINK_GROUP_ID: z.string().min(1).default('clickhouse-sink'),
+  SINK_DLQ_TOPIC: topicName.default('user-events.dlq'),
+  SINK_BATCH_SIZE: envField.positiveInt(100_000).default(1000),
+  SINK_FLUSH_INTERVAL_MS: envField.positiveInt(600_000).default(1000),
+  SINK_COMMIT_INTERVAL_MS: envField.positiveInt(600_000).default(1000),
+  SINK_BACKOFF_INITIAL_MS: envField.positiveInt(60_000).default(200),
+  SINK_BACKOFF_MAX_MS: envField.positiveInt(600_000).default(30_000),
+  SINK_HTTP_HOST: z.string().default('127.0.0.1'),
+  SINK_HTTP_PORT: envField.port().default(9464),
 };
 
 export interface SinkConfig extends BaseConfig {
   kafka: KafkaConfig;
   schemaRegistry: SchemaRegistryConfig;
   clickhouse: ClickHouseConfig;
+  table: string;
+  deadLetterTopic: string;
+  sink: SinkSettings;
+  http: { host: string; port: number };
 }
 
 export function loadSinkConfig(env: NodeJS.ProcessEnv = process.env): SinkConfig {
@@ -41,5 +57,16 @@ export function loadSinkConfig(env: NodeJS.ProcessEnv = process.env): SinkConfig
           database: e.CLICKHOUSE_DATABASE,
         }
       : { kind: 'embedded' as const, dataDir: e.CLICKHOUSE_DATA_DIR, database: e.CLICKHOUSE_DATABASE },
+    table: e.CLICKHOUSE_TABLE,
+    deadLetterTopic: e.SINK_DLQ_TOPIC,
+    sink: {
+      topic: e.SINK_TOPIC,
+      groupId: e.SINK_GROUP_ID,
+      batchSize: e.SINK_BATCH_SIZE,
+      flushIntervalMs: e.SINK_FLUSH_INTERVAL_MS,
+      commitIntervalMs: e.SINK_COMMIT_INTERVAL_MS,
+      backoff: { initialMs: e.SINK_BACKOFF_INITIAL_MS, maxMs: e.SINK_BACKOFF_MAX_MS },
+    },
+    http: { host: e.SINK_HTTP_HOST, port: e.SINK_HTTP_PORT },
   });
 }

@@ -1,0 +1,53 @@
+import type { ClickHouseClient } from '@clickhouse/client';
+import type { EventRow } from '../../domain/event-row.js';
+
+/** Where batches of events are stored. */
+export interface EventStore {
+  /** Inserts one batch atomically; a repeated token is dropped by ClickHouse. */
+  insert(rows: EventRow[], dedupToken: string): Promise<void>;
+  /** The highest stored offset per partition of a topic (what a new owner must not store again). */
+  storedOffsets(topic: string): Promise<Map<number, bigint>>;
+  /** Runs a query with ClickHouse's readonly=1: the engine itself refuses any write. */
+  readOnlyQuery(sql: string): Promise<unknown[]>;
+}
+
+/**
+ * `reader` is a second client used only for operator queries. With the embedded engine it must
+ * be: chdb keeps a query's settings on its connection, so `readonly=1` sent on the writer's
+ * connection would make every later insert fail. On its own connection it stays read-only for good.
+ */
+export function createEventStore(
+  client: ClickHouseClient,
+  reader: ClickHouseClient,
+  target: { database: string; table: string },
+): EventStore {
+  const table = `${target.database}.${target.table}`;
+  return {
+    async insert(rows, dedupToken) {
+      await client.insert({
+        table,
+        values: rows,
+        format: 'JSONEachRow',
+        clickhouse_settings: { insert_deduplicate: 1, insert_deduplication_token: dedupToken },
+      });
+    },
+    async storedOffsets(topic) {
+      const result = await client.query({
+        query: `SELECT kafka_partition AS partition, toString(max(kafka_offset)) AS offset
+                FROM ${table} WHERE kafka_topic = {topic:String} GROUP BY kafka_partition`,
+        query_params: { topic },
+        format: 'JSONEachRow',
+      });
+      const rows = await result.json<{ partition: number; offset: string }>();
+      return new Map(rows.map((row) => [Number(row.partition), BigInt(row.offset)]));
+    },
+    async readOnlyQuery(sql) {
+      const result = await reader.query({
+        query: sql,
+        format: 'JSONEachRow',
+        clickhouse_settings: { readonly: '1' },
+      });
+      return result.json();
+    },
+  };
+}

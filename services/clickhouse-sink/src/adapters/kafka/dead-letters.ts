@@ -1,0 +1,61 @@
+import type { Kafka, KafkaMessage, Producer } from 'kafkajs';
+import type { PoisonMessageError } from '../../domain/errors.js';
+import type { KafkaPosition } from '../../domain/event-row.js';
+
+/** Where messages that can never be stored go, with why and where they came from. */
+export interface DeadLetterQueue {
+  send(message: KafkaMessage, source: KafkaPosition, error: PoisonMessageError): Promise<void>;
+  close(): Promise<void>;
+}
+
+/**
+ * The dead-letter topic keeps the original key, value bytes and headers, and adds headers
+ * naming the error and the source position, so a fixed consumer can re-read it later.
+ */
+export function createDeadLetterQueue(kafka: Kafka, topic: string): DeadLetterQueue {
+  let producer: Producer | undefined;
+
+  async function ready(): Promise<Producer> {
+    if (producer) return producer;
+    const admin = kafka.admin();
+    await admin.connect();
+    try {
+      await admin.createTopics({ topics: [{ topic, numPartitions: 1 }], waitForLeaders: true });
+    } finally {
+      await admin.disconnect();
+    }
+    const next = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+    await next.connect();
+    producer = next;
+    return next;
+  }
+
+  return {
+    async send(message, source, error) {
+      const current = await ready();
+      await current.send({
+        topic,
+        acks: -1,
+        messages: [
+          {
+            key: message.key,
+            value: message.value,
+            headers: {
+              ...message.headers,
+              'dlq.error.code': error.code,
+              'dlq.error.reason': error.message,
+              'dlq.source.topic': source.topic,
+              'dlq.source.partition': String(source.partition),
+              'dlq.source.offset': source.offset,
+              'dlq.failed_at': new Date().toISOString(),
+            },
+          },
+        ],
+      });
+    },
+    async close() {
+      await producer?.disconnect();
+      producer = undefined;
+    },
+  };
+}

@@ -1,0 +1,71 @@
+import avro from 'avsc';
+import type { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
+import { userEventSchemas } from '@platform/schemas';
+import { PoisonMessageError } from '../../domain/errors.js';
+
+/** Turns a Confluent-framed Avro value into a record; PoisonMessageError when it never will. */
+export interface EventDecoder {
+  decode(value: Buffer | null): Promise<Record<string, unknown>>;
+}
+
+// The schemas this sink was built with, by full name: older writer versions are read into them.
+const readers = new Map(
+  Object.values(userEventSchemas).map((schema) => [
+    `${schema.namespace}.${schema.name}`,
+    avro.Type.forSchema(schema as avro.Schema),
+  ]),
+);
+
+function isNotFound(error: unknown): boolean {
+  const status = (error as { status?: number }).status;
+  return status === 404 || /not found|40403/i.test(String((error as Error).message));
+}
+
+/**
+ * Decodes with the writer schema named by the frame's id (fetched from the registry once per
+ * id), resolved into the current reader schema of the same record when this sink knows it.
+ * A registry that cannot be reached is not the message's fault: that error propagates and the
+ * caller retries.
+ */
+export function createAvroDecoder(registry: SchemaRegistry): EventDecoder {
+  const decoders = new Map<number, (body: Buffer) => unknown>();
+
+  async function decoderFor(id: number): Promise<(body: Buffer) => unknown> {
+    const known = decoders.get(id);
+    if (known) return known;
+    let writer: avro.Type;
+    try {
+      writer = (await registry.getSchema(id)) as unknown as avro.Type;
+    } catch (error) {
+      if (isNotFound(error))
+        throw new PoisonMessageError('UNKNOWN_SCHEMA_ID', `schema id ${id} is not in the registry`);
+      throw error;
+    }
+    const reader = writer.name ? readers.get(writer.name) : undefined;
+    const decode = reader
+      ? (() => {
+          const resolver = reader.createResolver(writer);
+          return (body: Buffer) => reader.fromBuffer(body, resolver);
+        })()
+      : (body: Buffer) => writer.fromBuffer(body);
+    decoders.set(id, decode);
+    return decode;
+  }
+
+  return {
+    async decode(value) {
+      if (!value || value.length < 5 || value.readUInt8(0) !== 0) {
+        throw new PoisonMessageError(
+          'NOT_CONFLUENT_FRAMING',
+          'value is not magic byte 0 + schema id + Avro body',
+        );
+      }
+      const decode = await decoderFor(value.readInt32BE(1));
+      try {
+        return decode(value.subarray(5)) as Record<string, unknown>;
+      } catch (error) {
+        throw new PoisonMessageError('UNDECODABLE', `Avro body does not decode: ${(error as Error).message}`);
+      }
+    },
+  };
+}

@@ -1,0 +1,75 @@
+import { PoisonMessageError } from './errors.js';
+
+/** One row of the event table, as inserted (JSONEachRow). */
+export interface EventRow {
+  event_id: string;
+  event_type: string;
+  /** 'YYYY-MM-DD hh:mm:ss.sss' in UTC, the DateTime64(3, 'UTC') text form. */
+  event_time: string;
+  environment: string;
+  aggregate_type: string;
+  aggregate_id: string;
+  metadata_version: number;
+  /** The event's own fields (everything but the envelope) as a JSON object. */
+  payload: string;
+  kafka_topic: string;
+  kafka_partition: number;
+  kafka_offset: string;
+}
+
+export interface KafkaPosition {
+  topic: string;
+  partition: number;
+  offset: string;
+}
+
+const ENVELOPE = [
+  'event_id',
+  'event_type',
+  'event_time',
+  'environment',
+  'aggregate_type',
+  'aggregate_id',
+  'metadata_version',
+];
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+function text(record: Record<string, unknown>, field: string): string {
+  const value = record[field];
+  if (typeof value !== 'string' || value.length === 0) {
+    throw new PoisonMessageError('UNMAPPABLE', `${field} must be a non-empty string`);
+  }
+  return value;
+}
+
+/**
+ * Maps a decoded event (any of our event types, any schema version) to a table row: the
+ * envelope into columns, the rest into `payload`, the Kafka position for provenance.
+ */
+export function toEventRow(record: Record<string, unknown>, position: KafkaPosition): EventRow {
+  const eventId = text(record, 'event_id');
+  if (!UUID.test(eventId)) throw new PoisonMessageError('UNMAPPABLE', 'event_id must be a UUID');
+  const time = record.event_time;
+  const millis = time instanceof Date ? time.getTime() : time;
+  if (typeof millis !== 'number' || !Number.isFinite(millis)) {
+    throw new PoisonMessageError('UNMAPPABLE', 'event_time must be a timestamp');
+  }
+  const version = record.metadata_version;
+  if (!Number.isInteger(version) || (version as number) < 0 || (version as number) > 65535) {
+    throw new PoisonMessageError('UNMAPPABLE', 'metadata_version must be a whole number 0-65535');
+  }
+  const payload = Object.fromEntries(Object.entries(record).filter(([key]) => !ENVELOPE.includes(key)));
+  return {
+    event_id: eventId.toLowerCase(),
+    event_type: text(record, 'event_type'),
+    event_time: new Date(millis).toISOString().replace('T', ' ').replace('Z', ''),
+    environment: text(record, 'environment'),
+    aggregate_type: text(record, 'aggregate_type'),
+    aggregate_id: text(record, 'aggregate_id'),
+    metadata_version: version as number,
+    payload: JSON.stringify(payload),
+    kafka_topic: position.topic,
+    kafka_partition: position.partition,
+    kafka_offset: position.offset,
+  };
+}

@@ -1,0 +1,68 @@
+/**
+ * Messages of one partition waiting to be inserted, and when they must go: at `batchSize`
+ * messages or when the oldest has waited `flushIntervalMs`, whichever comes first. A batch is
+ * taken from the front and removed only once stored, so a failed insert is retried with the
+ * very same messages (and the same deduplication token).
+ */
+export class PartitionBatch<Item> {
+  private items: { offset: bigint; item: Item }[] = [];
+  private oldestAt = 0;
+
+  constructor(
+    readonly topic: string,
+    readonly partition: number,
+    private readonly batchSize: number,
+    private readonly flushIntervalMs: number,
+  ) {}
+
+  add(offset: string, item: Item, now: number): void {
+    if (this.items.length === 0) this.oldestAt = now;
+    this.items.push({ offset: BigInt(offset), item });
+  }
+
+  get size(): number {
+    return this.items.length;
+  }
+
+  isDue(now: number): boolean {
+    return (
+      this.items.length >= this.batchSize ||
+      (this.items.length > 0 && now - this.oldestAt >= this.flushIntervalMs)
+    );
+  }
+
+  /** The next batch to insert (up to batchSize from the front), without removing it. */
+  peek(): { items: Item[]; firstOffset: bigint; lastOffset: bigint } | undefined {
+    const front = this.items.slice(0, this.batchSize);
+    if (front.length === 0) return undefined;
+    return {
+      items: front.map((f) => f.item),
+      firstOffset: front[0]!.offset,
+      lastOffset: front.at(-1)!.offset,
+    };
+  }
+
+  /** Removes the batch `peek` returned, now that it is stored. */
+  removeFront(count: number, now: number): void {
+    this.items.splice(0, count);
+    this.oldestAt = now;
+  }
+
+  clear(): void {
+    this.items = [];
+  }
+}
+
+/**
+ * The insert_deduplication_token of a batch: the same partition and offset range always gives
+ * the same token, so ClickHouse drops a batch it has already stored (a retry after an insert
+ * whose answer was lost).
+ */
+export function dedupToken(
+  topic: string,
+  partition: number,
+  firstOffset: bigint,
+  lastOffset: bigint,
+): string {
+  return `${topic}-${partition}-${firstOffset}-${lastOffset}`;
+}

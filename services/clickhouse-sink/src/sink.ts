@@ -1,0 +1,246 @@
+import type { Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
+import type { Logger } from '@platform/observability';
+import { backoffDelay, describeError, type BackoffPolicy } from '@platform/runtime';
+import type { DeadLetterQueue } from './adapters/kafka/dead-letters.js';
+import type { EventStore } from './adapters/clickhouse/event-store.js';
+import type { EventDecoder } from './adapters/registry/avro-decoder.js';
+import { PoisonMessageError } from './domain/errors.js';
+import { toEventRow, type EventRow } from './domain/event-row.js';
+import { dedupToken, PartitionBatch } from './domain/partition-batch.js';
+
+export interface SinkSettings {
+  topic: string;
+  groupId: string;
+  batchSize: number;
+  flushIntervalMs: number;
+  /** Stored offsets are committed this often (and at shutdown): never before the insert. */
+  commitIntervalMs: number;
+  backoff: BackoffPolicy;
+}
+
+export interface SinkDeps {
+  kafka: Kafka;
+  store: EventStore;
+  decoder: EventDecoder;
+  deadLetters: DeadLetterQueue;
+  logger: Logger;
+  settings: SinkSettings;
+}
+
+// A message sent to the dead-letter topic keeps its place in the batch as null: the batch's
+// offset range stays contiguous, so its commit covers it only once the rows before it are stored.
+type Slot = EventRow | null;
+
+/**
+ * Kafka -> ClickHouse. Per partition: decode, map, gather up to batchSize messages or
+ * flushIntervalMs, insert with a deduplication token of the partition and offset range, and
+ * only then let the offset be committed. On (re)assignment the highest offset already stored
+ * is read back from ClickHouse, and redelivered messages up to it are skipped: a crash between
+ * insert and commit stores nothing twice.
+ */
+export function createSink({ kafka, store, decoder, deadLetters, logger, settings }: SinkDeps) {
+  const consumer: Consumer = kafka.consumer({ groupId: settings.groupId, allowAutoTopicCreation: false });
+  const batches = new Map<number, PartitionBatch<Slot>>();
+  const stored = new Map<number, bigint>(); // highest offset stored (or dead-lettered) per partition
+  const committed = new Map<number, bigint>(); // next offset committed per partition
+  const locks = new Map<number, Promise<unknown>>();
+  let assigned = new Set<number>();
+  let storedLoaded = false;
+  let flushTimer: NodeJS.Timeout | undefined;
+  let commitTimer: NodeJS.Timeout | undefined;
+  let stopping = false;
+
+  /** Work on one partition runs one piece at a time (kafkajs batches, timer flushes). */
+  function withPartition<T>(partition: number, work: () => Promise<T>): Promise<T> {
+    const previous = locks.get(partition) ?? Promise.resolve();
+    const next = previous.then(work, work);
+    locks.set(
+      partition,
+      next.catch(() => undefined),
+    );
+    return next;
+  }
+
+  function batchOf(partition: number): PartitionBatch<Slot> {
+    let batch = batches.get(partition);
+    if (!batch) {
+      batch = new PartitionBatch<Slot>(
+        settings.topic,
+        partition,
+        settings.batchSize,
+        settings.flushIntervalMs,
+      );
+      batches.set(partition, batch);
+    }
+    return batch;
+  }
+
+  async function loadStoredOffsets(): Promise<void> {
+    if (storedLoaded) return;
+    const offsets = await store.storedOffsets(settings.topic);
+    for (const [partition, offset] of offsets) {
+      if (assigned.has(partition) && offset > (stored.get(partition) ?? -1n)) stored.set(partition, offset);
+    }
+    storedLoaded = true;
+  }
+
+  /** Retries `work` with backoff until it succeeds, the partition is taken away, or we stop. */
+  async function retrying<T>(
+    what: string,
+    partition: number,
+    work: () => Promise<T>,
+    alive: () => boolean,
+  ): Promise<T> {
+    const target = [{ topic: settings.topic, partitions: [partition] }];
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        const result = await work();
+        if (attempt > 1) consumer.resume(target);
+        return result;
+      } catch (error) {
+        if (error instanceof PoisonMessageError) throw error;
+        if (!alive()) throw error;
+        const delayMs = backoffDelay(attempt, settings.backoff);
+        logger.warn(`${what} failed; partition paused, retrying`, {
+          partition,
+          attempt,
+          delay_ms: delayMs,
+          error: describeError(error),
+        });
+        // Backpressure: fetch nothing more for this partition until it is stored again.
+        if (attempt === 1) consumer.pause(target);
+        await new Promise((resolve) => setTimeout(resolve, delayMs));
+      }
+    }
+  }
+
+  async function flush(partition: number, force: boolean, alive: () => boolean): Promise<void> {
+    const batch = batches.get(partition);
+    while (batch && (force ? batch.size > 0 : batch.isDue(Date.now()))) {
+      const front = batch.peek()!;
+      const rows = front.items.filter((slot): slot is EventRow => slot !== null);
+      const token = dedupToken(settings.topic, partition, front.firstOffset, front.lastOffset);
+      const started = performance.now();
+      if (rows.length > 0) await retrying('insert', partition, () => store.insert(rows, token), alive);
+      batch.removeFront(front.items.length, Date.now());
+      stored.set(partition, front.lastOffset);
+      logger.info('batch inserted', {
+        partition,
+        rows: rows.length,
+        dead_lettered: front.items.length - rows.length,
+        first_offset: String(front.firstOffset),
+        last_offset: String(front.lastOffset),
+        duration_ms: Math.round(performance.now() - started),
+      });
+    }
+  }
+
+  async function accept(message: KafkaMessage, partition: number, alive: () => boolean): Promise<void> {
+    const position = { topic: settings.topic, partition, offset: message.offset };
+    let slot: Slot;
+    try {
+      const record = await retrying('decode', partition, () => decoder.decode(message.value), alive);
+      slot = toEventRow(record, position);
+    } catch (error) {
+      if (!(error instanceof PoisonMessageError)) throw error;
+      await retrying('dead-letter', partition, () => deadLetters.send(message, position, error), alive);
+      logger.warn('message dead-lettered', { ...position, code: error.code, reason: error.message });
+      slot = null;
+    }
+    batchOf(partition).add(message.offset, slot, Date.now());
+  }
+
+  async function eachBatch({
+    batch,
+    resolveOffset,
+    heartbeat,
+    isRunning,
+    isStale,
+  }: EachBatchPayload): Promise<void> {
+    const { partition } = batch;
+    const alive = () => isRunning() && !isStale() && !stopping;
+    await withPartition(partition, async () => {
+      await loadStoredOffsets();
+      for (const message of batch.messages) {
+        if (!alive()) return;
+        // Already in ClickHouse (redelivered after a crash or a rebalance): skip, do not store twice.
+        if (BigInt(message.offset) > (stored.get(partition) ?? -1n)) await accept(message, partition, alive);
+        resolveOffset(message.offset); // fetch position only; commits happen after inserts
+        await flush(partition, false, alive);
+        await heartbeat();
+      }
+    });
+  }
+
+  async function commitStored(): Promise<void> {
+    const offsets = [...stored]
+      .filter(
+        ([partition, offset]) => assigned.has(partition) && offset + 1n > (committed.get(partition) ?? -1n),
+      )
+      .map(([partition, offset]) => ({ topic: settings.topic, partition, offset: String(offset + 1n) }));
+    if (offsets.length === 0) return;
+    await consumer.commitOffsets(offsets);
+    for (const { partition, offset } of offsets) committed.set(partition, BigInt(offset));
+    logger.debug('offsets committed', { offsets });
+  }
+
+  return {
+    async start(): Promise<void> {
+      consumer.on(consumer.events.GROUP_JOIN, (event) => {
+        // After a rebalance kafkajs resumes from committed offsets: forget what is buffered
+        // (it will be delivered again) and re-read what is stored.
+        for (const batch of batches.values()) batch.clear();
+        assigned = new Set(event.payload.memberAssignment[settings.topic] ?? []);
+        storedLoaded = false;
+        stored.clear();
+        committed.clear();
+        logger.info('partitions assigned', { assignment: event.payload.memberAssignment });
+      });
+      await consumer.connect();
+      await consumer.subscribe({ topic: settings.topic, fromBeginning: true });
+      await consumer.run({ autoCommit: false, eachBatchAutoResolve: false, eachBatch });
+      flushTimer = setInterval(
+        () => {
+          for (const [partition, batch] of batches) {
+            if (batch.isDue(Date.now())) {
+              void withPartition(partition, () => flush(partition, false, () => !stopping)).catch((error) =>
+                logger.warn('timed flush failed', { partition, error: describeError(error) }),
+              );
+            }
+          }
+        },
+        Math.max(50, Math.floor(settings.flushIntervalMs / 4)),
+      );
+      commitTimer = setInterval(() => {
+        commitStored().catch((error) =>
+          logger.warn('offset commit failed; will retry', { error: describeError(error) }),
+        );
+      }, settings.commitIntervalMs);
+    },
+
+    /** Flushes what can be flushed, commits it, leaves the group. */
+    async stop(): Promise<void> {
+      clearInterval(flushTimer);
+      clearInterval(commitTimer);
+      await consumer.pause([{ topic: settings.topic }]);
+      await Promise.all(
+        [...batches.keys()].map((partition) =>
+          withPartition(partition, () => flush(partition, true, () => false)).catch((error) =>
+            logger.warn('final flush failed; those messages will be delivered again', {
+              partition,
+              error: describeError(error),
+            }),
+          ),
+        ),
+      );
+      stopping = true;
+      await commitStored().catch((error) =>
+        logger.warn('final commit failed', { error: describeError(error) }),
+      );
+      await consumer.disconnect();
+      await deadLetters.close();
+    },
+  };
+}
+
+export type Sink = ReturnType<typeof createSink>;

@@ -1,0 +1,74 @@
+import { randomUUID } from 'node:crypto';
+import { SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
+import { Kafka, logLevel, type Message } from 'kafkajs';
+import { subjectFor, userEventSchemas, type UserCreated } from '@platform/schemas';
+
+export const brokers = () => process.env.KAFKA_BROKERS!.split(',');
+export const kafka = () => new Kafka({ brokers: brokers(), logLevel: logLevel.NOTHING });
+export const registry = () => new SchemaRegistry({ host: process.env.SCHEMA_REGISTRY_URL! });
+
+export async function createTopic(topic: string, partitions = 3): Promise<void> {
+  const admin = kafka().admin();
+  await admin.connect();
+  await admin.createTopics({ topics: [{ topic, numPartitions: partitions }], waitForLeaders: true });
+  await admin.disconnect();
+}
+
+/** A user_created event as the publisher puts it on the topic. */
+export function userCreated(eventTime = Date.now()): UserCreated {
+  const id = randomUUID();
+  return {
+    event_id: randomUUID(),
+    event_type: 'user_created',
+    event_time: eventTime,
+    environment: 'test',
+    aggregate_type: 'user',
+    aggregate_id: id,
+    metadata_version: 1,
+    user_id: id,
+    email: `${id.slice(0, 8)}@x.io`,
+    name: 'Test',
+    version: 1,
+  };
+}
+
+/** Encodes with the registered user_created schema (Confluent framing) and produces, in order. */
+export async function produceEvents(
+  topic: string,
+  events: UserCreated[],
+  extra: Message[] = [],
+): Promise<void> {
+  const client = registry();
+  const schema = userEventSchemas.user_created;
+  const { id } = await client.register(
+    { type: SchemaType.AVRO, schema: JSON.stringify(schema) },
+    { subject: subjectFor(topic, schema) },
+  );
+  const messages: Message[] = [];
+  for (const event of events) {
+    messages.push({
+      key: event.aggregate_id,
+      value: await client.encode(id, event),
+      headers: { event_id: event.event_id },
+    });
+  }
+  const producer = kafka().producer();
+  await producer.connect();
+  for (let i = 0; i < messages.length; i += 2000) {
+    await producer.send({ topic, acks: -1, messages: messages.slice(i, i + 2000) });
+  }
+  if (extra.length) await producer.send({ topic, acks: -1, messages: extra });
+  await producer.disconnect();
+}
+
+/** The committed offset of a group per partition (-1 when nothing is committed). */
+export async function committedOffsets(groupId: string, topic: string): Promise<Map<number, number>> {
+  const admin = kafka().admin();
+  await admin.connect();
+  try {
+    const [result] = await admin.fetchOffsets({ groupId, topics: [topic] });
+    return new Map((result?.partitions ?? []).map((p) => [p.partition, Number(p.offset)]));
+  } finally {
+    await admin.disconnect();
+  }
+}
