@@ -117,7 +117,8 @@ export function createSink({ kafka, store, decoder, deadLetters, logger, setting
   async function flush(partition: number, force: boolean, alive: () => boolean): Promise<void> {
     const batch = batches.get(partition);
     while (batch && (force ? batch.size > 0 : batch.isDue(Date.now()))) {
-      const front = batch.peek()!;
+      const front = batch.peek();
+      if (!front) return;
       const rows = front.items.filter((slot): slot is EventRow => slot !== null);
       const token = dedupToken(settings.topic, partition, front.firstOffset, front.lastOffset);
       const started = performance.now();

@@ -34,12 +34,9 @@ export class PartitionBatch<Item> {
   /** The next batch to insert (up to batchSize from the front), without removing it. */
   peek(): { items: Item[]; firstOffset: bigint; lastOffset: bigint } | undefined {
     const front = this.items.slice(0, this.batchSize);
-    if (front.length === 0) return undefined;
-    return {
-      items: front.map((f) => f.item),
-      firstOffset: front[0]!.offset,
-      lastOffset: front.at(-1)!.offset,
-    };
+    const [first, last] = [front[0], front.at(-1)];
+    if (!first || !last) return undefined;
+    return { items: front.map((f) => f.item), firstOffset: first.offset, lastOffset: last.offset };
   }
 
   /** Removes the batch `peek` returned, now that it is stored. */
