@@ -1,0 +1,70 @@
+import { PoisonMessageError } from '../src/domain/errors.js';
+import { toEventRow } from '../src/domain/event-row.js';
+import { dedupToken, PartitionBatch } from '../src/domain/partition-batch.js';
+
+describe('PartitionBatch', () => {
+  it('is due at batch size or when the oldest message has waited the flush interval', () => {
+    const batch = new PartitionBatch<string>('t', 0, 3, 1000);
+    batch.add('10', 'a', 0);
+    batch.add('11', 'b', 500);
+    expect(batch.isDue(999)).toBe(false);
+    expect(batch.isDue(1000)).toBe(true);
+    batch.add('12', 'c', 600);
+    expect(batch.isDue(601)).toBe(true);
+  });
+
+  it('hands out the same front batch until it is removed (a retry inserts the same range)', () => {
+    const batch = new PartitionBatch<string>('t', 0, 2, 1000);
+    ['5', '6', '7'].forEach((offset) => batch.add(offset, `m${offset}`, 0));
+    expect(batch.peek()).toEqual({ items: ['m5', 'm6'], firstOffset: 5n, lastOffset: 6n });
+    expect(batch.peek()).toEqual({ items: ['m5', 'm6'], firstOffset: 5n, lastOffset: 6n });
+    batch.removeFront(2, 0);
+    expect(batch.peek()).toEqual({ items: ['m7'], firstOffset: 7n, lastOffset: 7n });
+  });
+
+  it('names a batch by topic, partition and offset range', () => {
+    expect(dedupToken('user-events', 2, 1000n, 1999n)).toBe('user-events-2-1000-1999');
+  });
+});
+
+describe('toEventRow', () => {
+  const record = {
+    event_id: '0190F5E2-0000-7000-8000-000000000001',
+    event_type: 'user_updated',
+    event_time: Date.parse('2026-02-03T04:05:06.789Z'),
+    environment: 'production',
+    aggregate_type: 'user',
+    aggregate_id: 'u1',
+    metadata_version: 1,
+    user_id: 'u1',
+    version: 2,
+    changes: { email: null, name: { from: 'A', to: 'B' } },
+  };
+
+  it('puts the envelope in columns, the rest in payload, and the Kafka position alongside', () => {
+    expect(toEventRow(record, { topic: 'user-events', partition: 1, offset: '42' })).toEqual({
+      event_id: '0190f5e2-0000-7000-8000-000000000001',
+      event_type: 'user_updated',
+      event_time: '2026-02-03 04:05:06.789',
+      environment: 'production',
+      aggregate_type: 'user',
+      aggregate_id: 'u1',
+      metadata_version: 1,
+      payload: '{"user_id":"u1","version":2,"changes":{"email":null,"name":{"from":"A","to":"B"}}}',
+      kafka_topic: 'user-events',
+      kafka_partition: 1,
+      kafka_offset: '42',
+    });
+  });
+
+  it.each([
+    ['no event id', { ...record, event_id: undefined }, 'event_id must be a non-empty string'],
+    ['a bad event id', { ...record, event_id: 'x' }, 'event_id must be a UUID'],
+    ['no time', { ...record, event_time: 'soon' }, 'event_time must be a timestamp'],
+    ['a bad version', { ...record, metadata_version: -1 }, 'metadata_version must be a whole number 0-65535'],
+  ])('refuses %s as unmappable', (_what, bad, reason) => {
+    expect(() => toEventRow(bad, { topic: 't', partition: 0, offset: '0' })).toThrow(
+      new PoisonMessageError('UNMAPPABLE', reason),
+    );
+  });
+});

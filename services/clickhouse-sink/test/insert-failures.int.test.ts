@@ -1,0 +1,107 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { ClickHouseClient } from '@clickhouse/client';
+import { createKafka, createSchemaRegistry } from '@platform/kafka';
+import { memoryLogger, uniqueName } from '@platform/testing';
+import { createClickHouse } from '../src/adapters/clickhouse/client.js';
+import { createEventStore, type EventStore } from '../src/adapters/clickhouse/event-store.js';
+import { migrate } from '../src/adapters/clickhouse/migrations.js';
+import { createDeadLetterQueue } from '../src/adapters/kafka/dead-letters.js';
+import { createAvroDecoder } from '../src/adapters/registry/avro-decoder.js';
+import { createSink } from '../src/sink.js';
+import {
+  brokers,
+  committedOffsets,
+  createTopic,
+  produceEvents,
+  userCreated,
+} from './support/event-producer.js';
+import { waitFor } from './support/sink-process.js';
+
+describe('ClickHouse inserts failing for a while (real Kafka, registry, ClickHouse engine)', () => {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sink-failures-'));
+  const target = { database: 'analytics', table: 'event_log' };
+  let writer: ClickHouseClient;
+  let reader: ClickHouseClient;
+
+  beforeAll(async () => {
+    writer = createClickHouse({ kind: 'embedded', dataDir, database: 'analytics' });
+    reader = createClickHouse({ kind: 'embedded', dataDir, database: 'analytics' });
+    await migrate(writer, target);
+  });
+
+  afterAll(async () => {
+    await reader.close();
+    await writer.close();
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('loses nothing, stores nothing twice, never commits past what is stored, and resumes', async () => {
+    const topic = uniqueName('failures');
+    const groupId = uniqueName('failures-sink');
+    await createTopic(topic, 1);
+    await produceEvents(
+      topic,
+      Array.from({ length: 3000 }, () => userCreated()),
+    );
+
+    // Two kinds of failure, in turn: the insert reached ClickHouse but its answer was lost
+    // (the retry must be dropped by the deduplication token), then ClickHouse refused outright.
+    const real = createEventStore(writer, reader, target);
+    const script = ['stored-then-failed', 'stored-then-failed', 'refused', 'refused', 'refused'];
+    const store: EventStore = {
+      ...real,
+      async insert(rows, token) {
+        const step = script.shift();
+        if (step === 'refused') throw new Error('injected: ClickHouse refused the insert');
+        await real.insert(rows, token);
+        if (step === 'stored-then-failed') throw new Error('injected: the answer to the insert was lost');
+      },
+    };
+    const { logger, lines } = memoryLogger();
+    const kafka = createKafka({ brokers: brokers(), clientId: 'failures-test' }, logger);
+    const sink = createSink({
+      kafka,
+      store,
+      decoder: createAvroDecoder(createSchemaRegistry({ url: process.env.SCHEMA_REGISTRY_URL! })),
+      deadLetters: createDeadLetterQueue(kafka, uniqueName('failures-dlq')),
+      logger,
+      settings: {
+        topic,
+        groupId,
+        batchSize: 1000,
+        flushIntervalMs: 500,
+        commitIntervalMs: 100,
+        backoff: { initialMs: 100, maxMs: 400 },
+      },
+    });
+
+    const count = async () => {
+      const [row] = (await real.readOnlyQuery(
+        'SELECT count() AS total, uniqExact(event_id) AS unique FROM analytics.event_log',
+      )) as { total: string; unique: string }[];
+      return row!;
+    };
+    let committedAheadOfStore = false;
+    await sink.start();
+    try {
+      await waitFor('every event stored and committed', async () => {
+        // Watch the invariant the whole way: the committed offset never passes what is stored.
+        const committed = (await committedOffsets(groupId, topic)).get(0) ?? -1;
+        const stored = (await real.storedOffsets(topic)).get(0) ?? -1n;
+        if (committed > 0 && BigInt(committed) > stored + 1n) committedAheadOfStore = true;
+        return committed === 3000;
+      });
+    } finally {
+      await sink.stop();
+    }
+
+    expect(committedAheadOfStore).toBe(false);
+    expect(script).toEqual([]); // every injected failure happened
+    expect(await count()).toEqual({ total: '3000', unique: '3000' });
+    expect(
+      lines.filter((l) => l.message === 'insert failed; partition paused, retrying').length,
+    ).toBeGreaterThanOrEqual(5);
+  });
+});

@@ -1,0 +1,44 @@
+import fs from 'node:fs';
+import { createTopic } from './support/event-producer.js';
+import { sinkTarget, startSink } from './support/sink-process.js';
+
+describe('clickhouse-sink process life cycle', () => {
+  const target = sinkTarget('life');
+
+  afterAll(() => {
+    fs.rmSync(target.dataDir, { recursive: true, force: true });
+  });
+
+  it('migrates, consumes, then flushes, commits and leaves the group on SIGTERM with exit code 0', async () => {
+    await createTopic(target.topic, 1);
+    const sink = startSink(target);
+    expect(await sink.process.waitForLog('clickhouse schema ready')).toMatchObject({
+      target: 'embedded',
+      database: 'analytics',
+      table: 'event_log',
+      applied: ['1 event table'],
+    });
+    await sink.process.waitForLog('service started');
+    sink.process.signal('SIGTERM');
+    expect(await sink.process.exitCode()).toBe(0);
+    await sink.process.waitForLog('service stopped');
+
+    // A second start finds the schema in place and applies nothing.
+    const again = startSink(target);
+    expect(await again.process.waitForLog('clickhouse schema ready')).toMatchObject({ applied: [] });
+    again.process.signal('SIGTERM');
+    expect(await again.process.exitCode()).toBe(0);
+  });
+
+  it('exits with code 78 and every problem when configuration is invalid', async () => {
+    const sink = startSink(target, {
+      CLICKHOUSE_URL: 'clickhouse:9000',
+      SINK_BATCH_SIZE: 'many',
+      CLICKHOUSE_TABLE: 'drop table',
+    });
+    expect(await sink.process.exitCode()).toBe(78);
+    expect(sink.process.stderr).toContain('CLICKHOUSE_URL: expected a URL starting with http:// or https://');
+    expect(sink.process.stderr).toContain('SINK_BATCH_SIZE: expected a whole number (got "many")');
+    expect(sink.process.stderr).toContain('CLICKHOUSE_TABLE: expected a plain identifier (got "drop table")');
+  });
+});
