@@ -27,21 +27,20 @@ export async function runService<Config extends BaseConfig>(
   const logger = createLogger({ service: service.name, version: service.version, level: config.logLevel });
   logger.info('service starting', { environment: config.environment, tracing: telemetry.enabled });
 
-  let stop: StopService;
-  try {
-    stop = await service.start(config, logger);
-  } catch (error) {
-    logger.error('service failed to start', { error: describeError(error) });
-    await telemetry.shutdown();
-    process.exit(1);
-  }
-  logger.info('service started');
-
+  // Signals are handled from the start: one that arrives while starting is honoured as soon as
+  // start-up has finished (stopping half-started adapters is not safe).
+  let stop: StopService | undefined;
+  let requested: string | undefined;
   let stopping = false;
   const shutdown = async (signal: string) => {
     if (stopping) {
       logger.warn('second signal during shutdown; exiting now', { signal });
       process.exit(1);
+    }
+    if (!stop) {
+      requested = signal;
+      logger.info('shutdown requested during start-up; stopping once started', { signal });
+      return;
     }
     stopping = true;
     logger.info('shutdown requested; draining', { signal, timeoutMs: config.shutdownTimeoutMs });
@@ -63,6 +62,16 @@ export async function runService<Config extends BaseConfig>(
   };
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
   process.on('SIGINT', () => void shutdown('SIGINT'));
+
+  try {
+    stop = await service.start(config, logger);
+  } catch (error) {
+    logger.error('service failed to start', { error: describeError(error) });
+    await telemetry.shutdown();
+    process.exit(1);
+  }
+  logger.info('service started');
+  if (requested) await shutdown(requested);
 }
 
 /**
