@@ -199,7 +199,13 @@ export function createSink({ kafka, store, decoder, deadLetters, logger, setting
       });
       await consumer.connect();
       await consumer.subscribe({ topic: settings.topic, fromBeginning: true });
-      await consumer.run({ autoCommit: false, eachBatchAutoResolve: false, eachBatch });
+      // Several partitions at once: one decodes and gathers while another waits on its insert.
+      await consumer.run({
+        autoCommit: false,
+        eachBatchAutoResolve: false,
+        partitionsConsumedConcurrently: 3,
+        eachBatch,
+      });
       flushTimer = setInterval(
         () => {
           for (const [partition, batch] of batches) {

@@ -1,0 +1,184 @@
+// Benchmark: Kafka -> ClickHouse through the sink, against its two limits.
+//
+//   eval "$(./platform env)" && ./platform stack up
+//   npx turbo run build --filter=@platform/clickhouse-sink...
+//   npm run bench -w @platform/clickhouse-sink
+//
+// In one run, with BENCH_EVENTS (1000000) events pre-produced on a fresh topic (6 partitions):
+//   a. raw inserts of the same rows, 1000 per insert with a dedup token, into the embedded engine
+//   b. a raw kafkajs consume of the topic, without decoding or inserting
+//   s. the sink (its own process, default settings) draining the topic into the embedded engine
+// and prints events/s for each and the sink's ratios to them.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
+import { Kafka, logLevel } from 'kafkajs';
+import { subjectFor, userEventSchemas } from '@platform/schemas';
+import { ServiceProcess } from '@platform/testing';
+import { createClickHouse } from '../dist/adapters/clickhouse/client.js';
+import { createEventStore } from '../dist/adapters/clickhouse/event-store.js';
+import { migrate } from '../dist/adapters/clickhouse/migrations.js';
+import { toEventRow } from '../dist/domain/event-row.js';
+import { dedupToken } from '../dist/domain/partition-batch.js';
+
+const total = Number(process.env.BENCH_EVENTS ?? 1_000_000);
+const serviceDir = path.resolve(import.meta.dirname, '..');
+const brokers = (
+  process.env.KAFKA_BROKERS ?? fail('KAFKA_BROKERS is not set (eval "$(./platform env)")')
+).split(',');
+const registry = new SchemaRegistry({
+  host: process.env.SCHEMA_REGISTRY_URL ?? fail('SCHEMA_REGISTRY_URL is not set'),
+});
+const kafka = new Kafka({ brokers, clientId: 'sink-bench', logLevel: logLevel.NOTHING });
+const topic = `bench-sink-${randomUUID().slice(0, 8)}`;
+const log = (message) => console.log(`[bench] ${message}`);
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+function fail(message) {
+  console.error(`bench: ${message}`);
+  process.exit(1);
+}
+
+function event(i) {
+  const id = randomUUID();
+  return {
+    event_id: randomUUID(),
+    event_type: 'user_created',
+    event_time: Date.now() - (i % 90) * 86_400_000,
+    environment: 'bench',
+    aggregate_type: 'user',
+    aggregate_id: id,
+    metadata_version: 1,
+    user_id: id,
+    email: `bench-${i}@x.io`,
+    name: 'Bench User',
+    version: 1,
+  };
+}
+
+async function produce() {
+  const admin = kafka.admin();
+  await admin.connect();
+  await admin.createTopics({ topics: [{ topic, numPartitions: 6 }], waitForLeaders: true });
+  await admin.disconnect();
+  const schema = userEventSchemas.user_created;
+  const { id } = await registry.register(
+    { type: 'AVRO', schema: JSON.stringify(schema) },
+    { subject: subjectFor(topic, schema) },
+  );
+  const producer = kafka.producer();
+  await producer.connect();
+  for (let i = 0; i < total; i += 5000) {
+    const messages = [];
+    for (let j = i; j < Math.min(total, i + 5000); j += 1) {
+      const e = event(j);
+      messages.push({
+        key: e.aggregate_id,
+        value: await registry.encode(id, e),
+        headers: { event_id: e.event_id },
+      });
+    }
+    await producer.send({ topic, messages });
+    process.stdout.write(`\r[bench] produced ${Math.min(total, i + 5000)}/${total}`);
+  }
+  process.stdout.write('\n');
+  await producer.disconnect();
+}
+
+async function rawConsume() {
+  const consumer = kafka.consumer({ groupId: `${topic}-raw` });
+  await consumer.connect();
+  await consumer.subscribe({ topic, fromBeginning: true });
+  let seen = 0;
+  let started;
+  const rows = [];
+  await new Promise((resolve) => {
+    void consumer.run({
+      eachBatch: async ({ batch }) => {
+        started ??= performance.now();
+        seen += batch.messages.length;
+        if (seen >= total) resolve();
+      },
+    });
+  });
+  const elapsed = (performance.now() - started) / 1000;
+  await consumer.disconnect();
+  return { rate: total / elapsed, rows };
+}
+
+async function rawInserts() {
+  // The rows the sink would build, made up front so only the inserts are timed.
+  const rows = Array.from({ length: total }, (_, i) =>
+    toEventRow(event(i), { topic, partition: 0, offset: String(i) }),
+  );
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-raw-'));
+  const client = createClickHouse({ kind: 'embedded', dataDir, database: 'analytics' });
+  await migrate(client, { database: 'analytics', table: 'event_log' });
+  const store = createEventStore(client, client, { database: 'analytics', table: 'event_log' });
+  const started = performance.now();
+  for (let i = 0; i < rows.length; i += 1000) {
+    await store.insert(rows.slice(i, i + 1000), dedupToken(topic, 0, BigInt(i), BigInt(i + 999)));
+  }
+  const elapsed = (performance.now() - started) / 1000;
+  await client.close();
+  fs.rmSync(dataDir, { recursive: true, force: true });
+  return total / elapsed;
+}
+
+async function sink() {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-sink-'));
+  const child = new ServiceProcess(path.join(serviceDir, 'dist/main.js'), {
+    ...process.env,
+    CLICKHOUSE_URL: '',
+    CLICKHOUSE_DATA_DIR: dataDir,
+    SINK_TOPIC: topic,
+    SINK_GROUP_ID: `${topic}-sink`,
+    SINK_DLQ_TOPIC: `${topic}-dlq`,
+    SINK_HTTP_PORT: '0',
+    LOG_LEVEL: 'info',
+  });
+  process.on('exit', () => child.signal('SIGKILL')); // never leave it running if the bench dies
+  const { http_port: port } = await child.waitForLog('consuming', 120_000);
+  const query = async () => {
+    const response = await fetch(`http://127.0.0.1:${port}/query`, {
+      method: 'POST',
+      body: 'SELECT count() AS n FROM analytics.event_log',
+    });
+    return Number((await response.json()).rows[0].n);
+  };
+  let started;
+  let stored = 0;
+  while (stored < total) {
+    stored = await query();
+    if (stored > 0) started ??= performance.now() - 250; // first batch landed within the last poll
+    process.stdout.write(`\r[bench] sink stored ${stored}/${total}`);
+    await sleep(250);
+  }
+  process.stdout.write('\n');
+  const elapsed = (performance.now() - started) / 1000;
+  child.signal('SIGTERM');
+  await child.exitCode();
+  fs.rmSync(dataDir, { recursive: true, force: true });
+  return total / elapsed;
+}
+
+log(`producing ${total} events to ${topic}`);
+await produce();
+log('a. raw 1000-row inserts into the embedded engine');
+const inserts = await rawInserts();
+log(`a. ${inserts.toFixed(0)} rows/s`);
+log('b. raw kafkajs consume, no decoding, no inserts');
+const consume = (await rawConsume()).rate;
+log(`b. ${consume.toFixed(0)} events/s`);
+log('s. the sink');
+const sinkRate = await sink();
+
+console.log('\n| measure | value |\n| --- | --- |');
+console.log(
+  `| sink, ${total} events, Kafka -> ClickHouse (embedded) | ${sinkRate.toFixed(0)} events/s (target >= 35000) |`,
+);
+console.log(`| a. raw 1000-row inserts, same rows, same engine | ${inserts.toFixed(0)} rows/s |`);
+console.log(`| b. raw kafkajs consume, same topic | ${consume.toFixed(0)} events/s |`);
+console.log(`| sink / a | ${((sinkRate / inserts) * 100).toFixed(0)}% (target >= 60%) |`);
+console.log(`| sink / b | ${((sinkRate / consume) * 100).toFixed(0)}% |`);
