@@ -47,3 +47,12 @@ export class ServiceProcess {
     return this.exited;
   }
 }
+
+/** A log line as an object; a line that is not JSON (a library printing on its own) is kept as text. */
+function parseLine(line: string): Record<string, unknown> {
+  try {
+    return JSON.parse(line) as Record<string, unknown>;
+  } catch {
+    return { message: line, unstructured: true };
+  }
+}
