@@ -15,8 +15,7 @@ export class ServiceProcess {
       pending += chunk.toString();
       const lines = pending.split('\n');
       pending = lines.pop() ?? '';
-      for (const line of lines.filter(Boolean))
-        this.logLines.push(JSON.parse(line) as Record<string, unknown>);
+      for (const line of lines.filter(Boolean)) this.logLines.push(parseLine(line));
     });
     this.child.stderr.on('data', (chunk: Buffer) => (this.stderr += chunk.toString()));
     this.exited = new Promise((resolve) => this.child.once('exit', (code) => resolve(code)));
