@@ -2,3 +2,4 @@ export { kafkaConfig, kafkaEnvShape, schemaRegistryConfig, schemaRegistryEnvShap
 export type { KafkaConfig, SchemaRegistryConfig } from './config.js';
 export { createKafka } from './kafka.js';
 export { createSchemaRegistry } from './schema-registry.js';
+export { ensureTopic } from './topics.js';

@@ -1,3 +1,5 @@
 export { memoryLogger } from './memory-logger.js';
 export { uniqueName } from './names.js';
+export { createScratchDatabase } from './scratch-database.js';
 export { ServiceProcess } from './service-process.js';
+export { waitFor } from './wait-for.js';

@@ -3,6 +3,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { ServiceProcess, uniqueName } from '@platform/testing';
 
+export { waitFor } from '@platform/testing';
+
 const mainFile = path.resolve(import.meta.dirname, '../../dist/main.js');
 
 export interface SinkTarget {
@@ -46,16 +48,4 @@ export function startSink(target: SinkTarget, env: Record<string, string> = {}) 
       return body.rows!;
     },
   };
-}
-
-export async function waitFor(
-  what: string,
-  predicate: () => Promise<boolean>,
-  timeoutMs = 60_000,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await predicate())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
 }

@@ -3,6 +3,9 @@ import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import pg from 'pg';
 import { parseEnv, envField } from '@platform/runtime';
+import { createScratchDatabase } from '@platform/testing';
+
+export { waitFor } from '@platform/testing';
 
 const userApiMigrate = path.resolve(import.meta.dirname, '../../../user-api/dist/migrate.js');
 
@@ -18,30 +21,22 @@ export interface OutboxDatabase {
  * owner), applied the way operators apply them.
  */
 export async function createOutboxDatabase(): Promise<OutboxDatabase> {
-  const server = new URL(parseEnv({ DATABASE_URL: envField.url(['postgres:', 'postgresql:']) }).DATABASE_URL);
-  const name = `publisher_test_${randomUUID().replaceAll('-', '').slice(0, 12)}`;
-  const admin = new pg.Client({ connectionString: server.toString() });
-  await admin.connect();
-  await admin.query(`create database ${name}`);
-  await admin.end();
-  const url = new URL(server);
-  url.pathname = `/${name}`;
+  const server = parseEnv({ DATABASE_URL: envField.url(['postgres:', 'postgresql:']) }).DATABASE_URL;
+  const scratch = await createScratchDatabase(server, 'publisher_test');
+  const url = scratch.url;
   execFileSync(process.execPath, [userApiMigrate], {
-    env: { ...process.env, DATABASE_URL: url.toString(), LOG_LEVEL: 'warn' },
+    env: { ...process.env, DATABASE_URL: url, LOG_LEVEL: 'warn' },
     stdio: 'inherit',
   });
-  const pool = new pg.Pool({ connectionString: url.toString(), max: 4 });
+  const pool = new pg.Pool({ connectionString: url, max: 4 });
   return {
-    url: url.toString(),
+    url,
     pool,
     count: async (where) =>
       Number((await pool.query<{ n: string }>(`select count(*) as n from outbox where ${where}`)).rows[0]!.n),
     async drop() {
       await pool.end();
-      const client = new pg.Client({ connectionString: server.toString() });
-      await client.connect();
-      await client.query(`drop database if exists ${name} with (force)`);
-      await client.end();
+      await scratch.drop();
     },
   };
 }
@@ -79,17 +74,4 @@ export async function commitEvents(pool: pg.Pool, events: TestEvent[]): Promise<
     values,
   );
   return ids;
-}
-
-/** Polls until the predicate holds (fails the test after the timeout). */
-export async function waitFor(
-  what: string,
-  predicate: () => Promise<boolean>,
-  timeoutMs = 60_000,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await predicate())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
 }

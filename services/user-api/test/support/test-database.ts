@@ -1,6 +1,6 @@
-import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import type { MikroORM } from '@mikro-orm/postgresql';
+import { createScratchDatabase } from '@platform/testing';
 import { createOrm, migrate } from '../../src/adapters/postgres/orm.js';
 import { loadUserApiConfig } from '../../src/config.js';
 
@@ -20,30 +20,20 @@ export interface TestDatabase {
  * never see each other's rows.
  */
 export async function createTestDatabase(poolMax = 10): Promise<TestDatabase> {
-  const serverUrl = new URL(loadUserApiConfig().database.url);
-  const name = `user_api_test_${randomUUID().replaceAll('-', '').slice(0, 12)}`;
-  const admin = new pg.Client({ connectionString: serverUrl.toString() });
-  await admin.connect();
-  await admin.query(`create database ${name}`);
-  await admin.end();
-
-  const url = new URL(serverUrl);
-  url.pathname = `/${name}`;
-  const orm = await createOrm({ url: url.toString(), poolMax });
+  const scratch = await createScratchDatabase(loadUserApiConfig().database.url, 'user_api_test');
+  const url = scratch.url;
+  const orm = await createOrm({ url, poolMax });
   await migrate(orm);
-  const pool = new pg.Pool({ connectionString: url.toString(), max: 2 });
+  const pool = new pg.Pool({ connectionString: url, max: 2 });
 
   return {
-    url: url.toString(),
+    url,
     orm,
     sql: async (text, values) => (await pool.query(text, values)).rows,
     async drop() {
       await pool.end();
       await orm.close();
-      const client = new pg.Client({ connectionString: serverUrl.toString() });
-      await client.connect();
-      await client.query(`drop database if exists ${name} with (force)`);
-      await client.end();
+      await scratch.drop();
     },
   };
 }

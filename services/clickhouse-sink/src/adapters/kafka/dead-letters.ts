@@ -1,4 +1,5 @@
 import type { Kafka, KafkaMessage, Producer } from 'kafkajs';
+import { ensureTopic } from '@platform/kafka';
 import type { PoisonMessageError } from '../../domain/errors.js';
 import type { KafkaPosition } from '../../domain/event-row.js';
 
@@ -17,13 +18,7 @@ export function createDeadLetterQueue(kafka: Kafka, topic: string): DeadLetterQu
 
   async function ready(): Promise<Producer> {
     if (producer) return producer;
-    const admin = kafka.admin();
-    await admin.connect();
-    try {
-      await admin.createTopics({ topics: [{ topic, numPartitions: 1 }], waitForLeaders: true });
-    } finally {
-      await admin.disconnect();
-    }
+    await ensureTopic(kafka, { topic, partitions: 1 });
     const next = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
     await next.connect();
     producer = next;

@@ -1,4 +1,5 @@
 import type { Kafka, Producer } from 'kafkajs';
+import { ensureTopic } from '@platform/kafka';
 import type { Logger } from '@platform/observability';
 
 export interface OutgoingMessage {
@@ -32,23 +33,7 @@ export function createEventPublisher(kafka: Kafka, settings: TopicSettings, logg
 
   async function ready(): Promise<Producer> {
     if (producer) return producer;
-    const admin = kafka.admin();
-    await admin.connect();
-    try {
-      const created = await admin.createTopics({
-        topics: [
-          {
-            topic: settings.topic,
-            numPartitions: settings.partitions,
-            replicationFactor: settings.replicationFactor,
-          },
-        ],
-        waitForLeaders: true,
-      });
-      if (created) logger.info('topic created', { ...settings });
-    } finally {
-      await admin.disconnect();
-    }
+    if (await ensureTopic(kafka, settings)) logger.info('topic created', { ...settings });
     const next = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
     await next.connect();
     producer = next;
