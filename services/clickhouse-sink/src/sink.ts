@@ -49,6 +49,8 @@ export function createSink({ kafka, store, decoder, deadLetters, logger, setting
   let flushTimer: NodeJS.Timeout | undefined;
   let commitTimer: NodeJS.Timeout | undefined;
   let stopping = false;
+  let closing = false; // set first on stop: ends the wait for the topic
+  let running: Promise<void> = Promise.resolve();
 
   /** Work on one partition runs one piece at a time (kafkajs batches, timer flushes). */
   function withPartition<T>(partition: number, work: () => Promise<T>): Promise<T> {
@@ -173,6 +175,28 @@ export function createSink({ kafka, store, decoder, deadLetters, logger, setting
     });
   }
 
+  /**
+   * The topic belongs to the publisher, which creates it with its first event: until then the
+   * sink waits (with backoff) instead of failing, and a SIGTERM ends the wait.
+   */
+  async function subscribeWhenTopicExists(): Promise<void> {
+    for (let attempt = 1; !closing; attempt += 1) {
+      try {
+        await consumer.subscribe({ topic: settings.topic, fromBeginning: true });
+        return;
+      } catch (error) {
+        const delayMs = backoffDelay(attempt, settings.backoff);
+        logger.warn('cannot subscribe yet (does the topic exist?); retrying', {
+          topic: settings.topic,
+          attempt,
+          delay_ms: delayMs,
+          error: describeError(error).message,
+        });
+        await new Promise((resolve) => setTimeout(resolve, delayMs));
+      }
+    }
+  }
+
   async function commitStored(): Promise<void> {
     const offsets = [...stored]
       .filter(
@@ -198,38 +222,45 @@ export function createSink({ kafka, store, decoder, deadLetters, logger, setting
         logger.info('partitions assigned', { assignment: event.payload.memberAssignment });
       });
       await consumer.connect();
-      await consumer.subscribe({ topic: settings.topic, fromBeginning: true });
-      // Several partitions at once: one decodes and gathers while another waits on its insert.
-      await consumer.run({
-        autoCommit: false,
-        eachBatchAutoResolve: false,
-        partitionsConsumedConcurrently: 3,
-        eachBatch,
-      });
-      flushTimer = setInterval(
-        () => {
-          for (const [partition, batch] of batches) {
-            if (batch.isDue(Date.now())) {
-              void withPartition(partition, () => flush(partition, false, () => !stopping)).catch((error) =>
-                logger.warn('timed flush failed', { partition, error: describeError(error) }),
-              );
+      // Consuming starts in the background: start-up (and a SIGTERM during it) never waits for
+      // the topic to appear.
+      running = (async () => {
+        await subscribeWhenTopicExists();
+        if (closing) return;
+        // Several partitions at once: one decodes and gathers while another waits on its insert.
+        await consumer.run({
+          autoCommit: false,
+          eachBatchAutoResolve: false,
+          partitionsConsumedConcurrently: 3,
+          eachBatch,
+        });
+        flushTimer = setInterval(
+          () => {
+            for (const [partition, batch] of batches) {
+              if (batch.isDue(Date.now())) {
+                void withPartition(partition, () => flush(partition, false, () => !stopping)).catch((error) =>
+                  logger.warn('timed flush failed', { partition, error: describeError(error) }),
+                );
+              }
             }
-          }
-        },
-        Math.max(50, Math.floor(settings.flushIntervalMs / 4)),
-      );
-      commitTimer = setInterval(() => {
-        commitStored().catch((error) =>
-          logger.warn('offset commit failed; will retry', { error: describeError(error) }),
+          },
+          Math.max(50, Math.floor(settings.flushIntervalMs / 4)),
         );
-      }, settings.commitIntervalMs);
+        commitTimer = setInterval(() => {
+          commitStored().catch((error) =>
+            logger.warn('offset commit failed; will retry', { error: describeError(error) }),
+          );
+        }, settings.commitIntervalMs);
+      })();
     },
 
     /** Flushes what can be flushed, commits it, leaves the group. */
     async stop(): Promise<void> {
+      closing = true;
+      await running.catch((error) => logger.warn('consumer had failed', { error: describeError(error) }));
       clearInterval(flushTimer);
       clearInterval(commitTimer);
-      await consumer.pause([{ topic: settings.topic }]);
+      if (batches.size > 0) consumer.pause([{ topic: settings.topic }]);
       await Promise.all(
         [...batches.keys()].map((partition) =>
           withPartition(partition, () => flush(partition, true, () => false)).catch((error) =>

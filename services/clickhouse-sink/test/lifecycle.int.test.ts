@@ -1,6 +1,6 @@
 import fs from 'node:fs';
-import { createTopic } from './support/event-producer.js';
-import { sinkTarget, startSink } from './support/sink-process.js';
+import { createTopic, produceEvents, userCreated } from './support/event-producer.js';
+import { sinkTarget, startSink, waitFor } from './support/sink-process.js';
 
 describe('clickhouse-sink process life cycle', () => {
   const target = sinkTarget('life');
@@ -28,6 +28,27 @@ describe('clickhouse-sink process life cycle', () => {
     expect(await again.process.waitForLog('clickhouse schema ready')).toMatchObject({ applied: [] });
     again.process.signal('SIGTERM');
     expect(await again.process.exitCode()).toBe(0);
+  });
+
+  it('waits for a topic that does not exist yet, then consumes it; a SIGTERM ends the wait', async () => {
+    const early = sinkTarget('early');
+    const waiting = startSink(early);
+    await waiting.process.waitForLog('cannot subscribe yet (does the topic exist?); retrying');
+    waiting.process.signal('SIGTERM');
+    expect(await waiting.process.exitCode()).toBe(0);
+
+    const sink = startSink(early);
+    await sink.process.waitForLog('cannot subscribe yet (does the topic exist?); retrying');
+    await createTopic(early.topic, 1);
+    await produceEvents(early.topic, [userCreated(), userCreated()]);
+    await waitFor(
+      'rows stored',
+      async () =>
+        (await sink.query<{ n: string }>('SELECT count() AS n FROM analytics.event_log'))[0]!.n === '2',
+    );
+    sink.process.signal('SIGTERM');
+    expect(await sink.process.exitCode()).toBe(0);
+    fs.rmSync(early.dataDir, { recursive: true, force: true });
   });
 
   it('exits with code 78 and every problem when configuration is invalid', async () => {
