@@ -22,6 +22,7 @@ COPY schemas/package.json /app/schemas/
 COPY services/clickhouse-sink/package.json /app/services/clickhouse-sink/
 COPY services/outbox-publisher/package.json /app/services/outbox-publisher/
 COPY services/user-api/package.json /app/services/user-api/
+COPY test/package.json /app/test/
 
 # ---- build: all dependencies, then the service and the workspaces it depends on -------------
 FROM ${NODE_IMAGE} AS build

@@ -1,0 +1,3 @@
+import { jestConfig } from '../jest.preset.js';
+
+export default jestConfig({ testMatch: ['<rootDir>/e2e/**/*.test.ts'], testTimeout: 180_000 });
