@@ -1,5 +1,5 @@
 export { kafkaConfig, kafkaEnvShape, schemaRegistryConfig, schemaRegistryEnvShape } from './config.js';
 export type { KafkaConfig, SchemaRegistryConfig } from './config.js';
 export { createKafka } from './kafka.js';
-export { createSchemaRegistry } from './schema-registry.js';
+export { createSchemaRegistry, registerAvroSchema } from './schema-registry.js';
 export { ensureTopic } from './topics.js';

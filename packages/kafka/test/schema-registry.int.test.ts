@@ -1,5 +1,5 @@
 import { SchemaType } from '@kafkajs/confluent-schema-registry';
-import { createSchemaRegistry } from '../src/index.js';
+import { createSchemaRegistry, registerAvroSchema } from '../src/index.js';
 import { uniqueName } from '@platform/testing';
 import { registry } from './env.js';
 
@@ -52,5 +52,24 @@ describe('schema registry through createSchemaRegistry (real registry)', () => {
     });
     const decoded = await client.decode(encodedV1, { [SchemaType.AVRO]: { readerSchema: userV2 } });
     expect(decoded).toEqual({ event_id: '1b4e28ba-2fa1-11d2-883f-0016d3cca427', email: 'b@x.io', name: '' });
+  });
+
+  it('registers robustly after a registration that was interrupted before it set the subject compatibility', async () => {
+    // Given a subject created by a bare POST (what a process killed inside register() leaves)
+    const subject = uniqueName('interrupted-value');
+    const created = await fetch(`${registry.url}/subjects/${subject}/versions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/vnd.schemaregistry.v1+json' },
+      body: JSON.stringify({ schema: JSON.stringify(userV1) }),
+    });
+    expect(created.ok).toBe(true);
+    const { id: v1 } = (await created.json()) as { id: number };
+
+    // Then the same schema is found, and a new version registers (and the subject gets BACKWARD)
+    expect(await registerAvroSchema(client, registry, subject, userV1)).toBe(v1);
+    const v2 = await registerAvroSchema(client, registry, subject, userV2);
+    expect(v2).not.toBe(v1);
+    const config = await fetch(`${registry.url}/config/${subject}`);
+    expect(((await config.json()) as { compatibilityLevel: string }).compatibilityLevel).toBe('BACKWARD');
   });
 });

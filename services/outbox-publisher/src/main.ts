@@ -20,7 +20,11 @@ await runService({
     const control = createControlConnection({ url: config.database.url, totalLanes: config.lanes, logger });
     const store = createOutboxStore(pool, config.lanes);
     const publisher = createEventPublisher(createKafka(config.kafka, logger), config.topic, logger);
-    const encoder = createAvroEncoder(createSchemaRegistry(config.schemaRegistry), config.topic.topic);
+    const encoder = createAvroEncoder(
+      createSchemaRegistry(config.schemaRegistry),
+      config.schemaRegistry,
+      config.topic.topic,
+    );
     const relay = createRelay({ store, control, encoder, publisher, logger, settings: config.relay });
     const retention = createRetention({ store, logger, ...config.retention });
     relay.start();

@@ -1,6 +1,6 @@
 import avro from 'avsc';
 import type { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
-import { SchemaType } from '@kafkajs/confluent-schema-registry';
+import { registerAvroSchema, type SchemaRegistryConfig } from '@platform/kafka';
 import { subjectFor, userEventSchemas, type AvroRecordSchema } from '@platform/schemas';
 import { toEventRecord } from '../../domain/event-record.js';
 import { PoisonRowError, type OutboxRow } from '../../domain/outbox-row.js';
@@ -24,7 +24,11 @@ export function confluentFrame(schemaId: number, body: Buffer): Buffer {
  * retried), a record that does not fit its schema is a PoisonRowError. Encoding itself is
  * local (avsc with the registered schema), one synchronous call per row.
  */
-export function createAvroEncoder(registry: SchemaRegistry, topic: string): EventEncoder {
+export function createAvroEncoder(
+  registry: SchemaRegistry,
+  config: SchemaRegistryConfig,
+  topic: string,
+): EventEncoder {
   const types = new Map(
     Object.entries(userEventSchemas).map(([eventType, schema]) => [
       eventType,
@@ -33,12 +37,7 @@ export function createAvroEncoder(registry: SchemaRegistry, topic: string): Even
   );
 
   async function schemaId(entry: { schema: AvroRecordSchema; id: number | undefined }): Promise<number> {
-    entry.id ??= (
-      await registry.register(
-        { type: SchemaType.AVRO, schema: JSON.stringify(entry.schema) },
-        { subject: subjectFor(topic, entry.schema) },
-      )
-    ).id;
+    entry.id ??= await registerAvroSchema(registry, config, subjectFor(topic, entry.schema), entry.schema);
     return entry.id;
   }
 
