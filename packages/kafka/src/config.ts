@@ -1,6 +1,10 @@
 import { z } from 'zod';
 import { envField } from '@platform/runtime';
 
+/** A Kafka topic name: letters, digits, '.', '_' and '-', at most 249 characters. */
+export const kafkaTopicName = () =>
+  z.string().regex(/^[A-Za-z0-9._-]{1,249}$/, { message: 'expected a Kafka topic name' });
+
 export const kafkaEnvShape = {
   KAFKA_BROKERS: envField.hostPortList(),
   /** Defaults to the service name; shows up in broker logs and quotas. */

@@ -1,4 +1,10 @@
-export { kafkaConfig, kafkaEnvShape, schemaRegistryConfig, schemaRegistryEnvShape } from './config.js';
+export {
+  kafkaConfig,
+  kafkaEnvShape,
+  kafkaTopicName,
+  schemaRegistryConfig,
+  schemaRegistryEnvShape,
+} from './config.js';
 export type { KafkaConfig, SchemaRegistryConfig } from './config.js';
 export { createKafka } from './kafka.js';
 export { createSchemaRegistry, registerAvroSchema } from './schema-registry.js';

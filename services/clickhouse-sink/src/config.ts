@@ -1,12 +1,17 @@
 import { z } from 'zod';
-import { kafkaConfig, kafkaEnvShape, schemaRegistryConfig, schemaRegistryEnvShape } from '@platform/kafka';
+import {
+  kafkaConfig,
+  kafkaEnvShape,
+  kafkaTopicName,
+  schemaRegistryConfig,
+  schemaRegistryEnvShape,
+} from '@platform/kafka';
 import type { KafkaConfig, SchemaRegistryConfig } from '@platform/kafka';
 import { baseConfig, baseEnvShape, envField, parseEnv, type BaseConfig } from '@platform/runtime';
 import type { ClickHouseConfig } from './adapters/clickhouse/client.js';
 import type { SinkSettings } from './sink.js';
 
 const identifier = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { message: 'expected a plain identifier' });
-const topicName = z.string().regex(/^[A-Za-z0-9._-]{1,249}$/, { message: 'expected a Kafka topic name' });
 
 const envShape = {
   ...baseEnvShape,
@@ -20,9 +25,9 @@ const envShape = {
   CLICKHOUSE_TABLE: identifier.default('event_log'),
   /** Data directory of the embedded engine; one process may hold it at a time. */
   CLICKHOUSE_DATA_DIR: z.string().default('clickhouse-data'),
-  SINK_TOPIC: topicName.default('user-events'),
+  SINK_TOPIC: kafkaTopicName().default('user-events'),
   SINK_GROUP_ID: z.string().min(1).default('clickhouse-sink'),
-  SINK_DLQ_TOPIC: topicName.default('user-events.dlq'),
+  SINK_DLQ_TOPIC: kafkaTopicName().default('user-events.dlq'),
   SINK_BATCH_SIZE: envField.positiveInt(100_000).default(1000),
   SINK_FLUSH_INTERVAL_MS: envField.positiveInt(600_000).default(1000),
   SINK_COMMIT_INTERVAL_MS: envField.positiveInt(600_000).default(1000),

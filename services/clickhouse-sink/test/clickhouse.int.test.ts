@@ -2,11 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { ClickHouseClient } from '@clickhouse/client';
-import {
-  createClickHouse,
-  ensureDatabase,
-  type ClickHouseConfig,
-} from '../src/adapters/clickhouse/client.js';
+import { createClickHouse, type ClickHouseConfig } from '../src/adapters/clickhouse/client.js';
 
 // The embedded engine unless CLICKHOUSE_URL points at a server; a fresh data directory per run.
 function testTarget(): ClickHouseConfig {
@@ -30,7 +26,7 @@ describe('ClickHouse through createClickHouse', () => {
 
   beforeAll(async () => {
     client = createClickHouse(target);
-    await ensureDatabase(client, target.database);
+    await client.command({ query: `CREATE DATABASE IF NOT EXISTS ${target.database}` });
   });
 
   afterAll(async () => {

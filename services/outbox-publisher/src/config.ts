@@ -1,5 +1,11 @@
 import { z } from 'zod';
-import { kafkaConfig, kafkaEnvShape, schemaRegistryConfig, schemaRegistryEnvShape } from '@platform/kafka';
+import {
+  kafkaConfig,
+  kafkaEnvShape,
+  kafkaTopicName,
+  schemaRegistryConfig,
+  schemaRegistryEnvShape,
+} from '@platform/kafka';
 import type { KafkaConfig, SchemaRegistryConfig } from '@platform/kafka';
 import { baseConfig, baseEnvShape, envField, parseEnv, type BaseConfig } from '@platform/runtime';
 import type { TopicSettings } from './adapters/kafka/event-publisher.js';
@@ -11,10 +17,7 @@ const envShape = {
   ...schemaRegistryEnvShape,
   DATABASE_URL: envField.url(['postgres:', 'postgresql:']),
   DATABASE_POOL_MAX: envField.positiveInt(100).default(5),
-  OUTBOX_TOPIC: z
-    .string()
-    .regex(/^[A-Za-z0-9._-]{1,249}$/, { message: 'expected a Kafka topic name' })
-    .default('user-events'),
+  OUTBOX_TOPIC: kafkaTopicName().default('user-events'),
   OUTBOX_TOPIC_PARTITIONS: envField.positiveInt(10_000).default(6),
   OUTBOX_TOPIC_REPLICATION_FACTOR: z.coerce
     .number({ message: 'expected -1 (broker default) or a whole number' })

@@ -32,8 +32,3 @@ export function createClickHouse(config: ClickHouseConfig): ClickHouseClient {
   const connection = createChdbConnection({ path: config.dataDir }) as unknown as ClientConnection;
   return createClient({ connection, clickhouse_settings });
 }
-
-/** Creates the configured database, so later statements can name it. */
-export async function ensureDatabase(client: ClickHouseClient, database: string): Promise<void> {
-  await client.command({ query: `CREATE DATABASE IF NOT EXISTS ${database}` });
-}

@@ -34,7 +34,7 @@ const COLUMNS = `id, event_id, event_type, event_date_time, environment, event_c
   aggregate_type, aggregate_id, traceparent, tracestate`;
 
 /** The lane of an aggregate: the same expression everywhere (31-bit hash, modulo the lane count). */
-export const LANE_SQL = `(hashtext(aggregate_type || ':' || aggregate_id) & 2147483647) % $1`;
+const LANE_SQL = `(hashtext(aggregate_type || ':' || aggregate_id) & 2147483647) % $1`;
 
 interface RowRecord {
   id: string;
