@@ -71,6 +71,7 @@ COPY --from=build /out/ ./
 USER node
 WORKDIR /app/services/${SERVICE}
 # The services drain on SIGTERM (see runService in packages/runtime); node runs as PID 1 and
-# receives it directly.
+# receives it directly. The preload registers the tracing instrumentations before main's imports
+# load (ES modules cannot be patched later); it does nothing unless OTEL_EXPORTER_OTLP_* is set.
 STOPSIGNAL SIGTERM
-CMD ["node", "dist/main.js"]
+CMD ["node", "--import", "@platform/observability/instrument", "dist/main.js"]

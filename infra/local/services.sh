@@ -14,7 +14,7 @@ service_up() {
   fi
   [[ -f "$logfile" ]] && mv "$logfile" "$logfile.previous"
   log "starting $name"
-  (cd "$ROOT_DIR/services/$name" && start_bg "$name" "$logfile" node dist/main.js)
+  (cd "$ROOT_DIR/services/$name" && start_bg "$name" "$logfile" node --import @platform/observability/instrument dist/main.js)
   local start
   start=$(date +%s)
   until service_started "$name"; do
@@ -30,6 +30,8 @@ service_up() {
 services_up() {
   export HTTP_PORT="${HTTP_PORT:-3000}"
   export CLICKHOUSE_DATA_DIR="${CLICKHOUSE_DATA_DIR:-$STATE_DIR/clickhouse}"
+  # Traced into the local Jaeger unless the caller points OTEL_* elsewhere or turned tracing off.
+  if tracing_enabled; then export OTEL_EXPORTER_OTLP_ENDPOINT="${OTEL_EXPORTER_OTLP_ENDPOINT:-$JAEGER_OTLP_ENDPOINT}"; fi
   local name
   for name in "${SERVICES[@]}"; do service_up "$name"; done
 }

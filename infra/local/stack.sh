@@ -1,10 +1,11 @@
-# The whole local stack: PostgreSQL, Kafka, schema registry. Sourced by ./platform.
+# The whole local stack: PostgreSQL, Kafka, schema registry, Jaeger. Sourced by ./platform.
 # A component whose connection variable is already set (DATABASE_URL, KAFKA_BROKERS,
 # SCHEMA_REGISTRY_URL) is used as it is and not started here.
 
 source "$ROOT_DIR/infra/local/postgres.sh"
 source "$ROOT_DIR/infra/local/kafka.sh"
 source "$ROOT_DIR/infra/local/registry.sh"
+source "$ROOT_DIR/infra/local/jaeger.sh"
 
 # Remember which variables the caller set to something other than this stack's own addresses
 # (those come back after `eval "$(./platform env)"` and still mean the local stack).
@@ -19,6 +20,11 @@ stack_env() {
   export DATABASE_URL="${EXTERNAL_DATABASE_URL:-$(pg_url)}"
   export KAFKA_BROKERS="${EXTERNAL_KAFKA_BROKERS:-127.0.0.1:$KAFKA_PORT}"
   export SCHEMA_REGISTRY_URL="${EXTERNAL_SCHEMA_REGISTRY_URL:-$REGISTRY_URL}"
+  if tracing_enabled; then
+    # Where traces go and can be read back. Services started by ./platform up export to it; the
+    # test run gives it only to the tests that check traces (see README, "Tracing").
+    export JAEGER_OTLP_ENDPOINT JAEGER_QUERY_URL
+  fi
 }
 
 stack_up() {
@@ -29,11 +35,13 @@ stack_up() {
   if [[ -z "$EXTERNAL_DATABASE_URL" || -z "$EXTERNAL_SCHEMA_REGISTRY_URL" ]]; then pg_up; fi
   if [[ -z "$EXTERNAL_KAFKA_BROKERS" ]]; then kafka_up; else log "using Kafka at $EXTERNAL_KAFKA_BROKERS"; fi
   if [[ -z "$EXTERNAL_SCHEMA_REGISTRY_URL" ]]; then registry_up; else log "using schema registry at $EXTERNAL_SCHEMA_REGISTRY_URL"; fi
+  if tracing_enabled; then jaeger_up; else log "tracing off (LOCAL_TRACING=off): Jaeger not started"; fi
   stack_env
   log "stack ready in $(elapsed_since "$start")s"
 }
 
 stack_down() {
+  jaeger_down
   registry_down
   kafka_down
   pg_down
@@ -43,9 +51,10 @@ stack_status() {
   pg_status
   kafka_status
   registry_status
+  jaeger_status
 }
 
 # True when nothing of the local stack is running (used to decide whether `test` owns it).
 stack_is_down() {
-  ! pg_ready && ! pid_alive kafka && ! pid_alive registry
+  ! pg_ready && ! pid_alive kafka && ! pid_alive registry && ! pid_alive jaeger
 }

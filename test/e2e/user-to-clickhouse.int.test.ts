@@ -46,7 +46,7 @@ describe('end to end: HTTP request -> outbox -> Kafka -> ClickHouse (all real, a
     await admin.createTopics({ topics: [{ topic, numPartitions: 3 }], waitForLeaders: true });
     await admin.disconnect();
     const api = start('user-api', { HTTP_HOST: '127.0.0.1', HTTP_PORT: '0' });
-    const publisher = start('outbox-publisher');
+    const publisher = start('outbox-publisher', { PUBLISHER_HTTP_PORT: '0' });
     const sink = start('clickhouse-sink', {
       CLICKHOUSE_URL: '',
       CLICKHOUSE_DATA_DIR: dataDir,

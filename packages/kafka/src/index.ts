@@ -9,3 +9,4 @@ export type { KafkaConfig, SchemaRegistryConfig } from './config.js';
 export { createKafka } from './kafka.js';
 export { createSchemaRegistry, registerAvroSchema } from './schema-registry.js';
 export { ensureTopic } from './topics.js';
+export { extractTraceContext, injectTraceContext } from './trace-headers.js';

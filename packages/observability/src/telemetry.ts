@@ -29,6 +29,10 @@ export function startTelemetry(service: { name: string; version: string }): Tele
       [ATTR_SERVICE_VERSION]: service.version,
     }),
     traceExporter: new OTLPTraceExporter(),
+    // A sink batch span links to every message it inserted (up to its batch size, 1000 by
+    // default); the SDK's default of 128 links would silently drop most of them.
+    // OTEL_SPAN_LINK_COUNT_LIMIT, when set, still wins.
+    ...(process.env.OTEL_SPAN_LINK_COUNT_LIMIT ? {} : { spanLimits: { linkCountLimit: 10_000 } }),
   });
   sdk.start();
   return { enabled: true, shutdown: () => sdk.shutdown() };

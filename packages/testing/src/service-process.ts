@@ -1,7 +1,13 @@
 import { spawn, type ChildProcessByStdio } from 'node:child_process';
 import type { Readable } from 'node:stream';
 
-/** A service's built main running as a real child process, with its output parsed as log lines. */
+/** The tracing preload every service runs with (as in production: see its package.json start). */
+const instrument = import.meta.resolve('@platform/observability/instrument');
+
+/**
+ * A service's built main running as a real child process, started the way production starts it
+ * (`node --import @platform/observability/instrument <main>`), with its output parsed as log lines.
+ */
 export class ServiceProcess {
   readonly logLines: Record<string, unknown>[] = [];
   stderr = '';
@@ -9,7 +15,10 @@ export class ServiceProcess {
   private readonly exited: Promise<number | null>;
 
   constructor(mainFile: string, env: NodeJS.ProcessEnv) {
-    this.child = spawn(process.execPath, [mainFile], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    this.child = spawn(process.execPath, ['--import', instrument, mainFile], {
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let pending = '';
     this.child.stdout.on('data', (chunk: Buffer) => {
       pending += chunk.toString();

@@ -1,32 +1,34 @@
-import { createServer, type Server } from 'node:http';
-import { once } from 'node:events';
-import type { Logger } from '@platform/observability';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { startOpsServer, type Logger, type OpsServer, type Registry } from '@platform/observability';
 import { describeError } from '@platform/runtime';
 import type { EventStore } from './adapters/clickhouse/event-store.js';
 
 /**
- * The sink's small HTTP surface: GET /healthz, and POST /query to run one read-only SQL
- * statement (the body) against the sink's ClickHouse. With the embedded engine this is the only
- * way in while the sink runs (one process holds the data directory); ClickHouse's readonly=1
- * setting refuses writes, whatever the SQL says.
+ * The sink's small HTTP surface: GET /healthz, GET /metrics, and POST /query to run one
+ * read-only SQL statement (the body) against the sink's ClickHouse. With the embedded engine
+ * this is the only way in while the sink runs (one process holds the data directory);
+ * ClickHouse's readonly=1 setting refuses writes, whatever the SQL says.
  */
-export async function startHttpServer(options: {
+export function startHttpServer(options: {
   host: string;
   port: number;
   store: EventStore;
+  registry: Registry;
   logger: Logger;
-}): Promise<{ port: number; close(): Promise<void> }> {
-  const server: Server = createServer(async (request, response) => {
+}): Promise<OpsServer> {
+  async function query(request: IncomingMessage, response: ServerResponse): Promise<boolean> {
+    if (request.method !== 'POST' || request.url !== '/query') return false;
     const reply = (status: number, body: unknown) => {
       response.writeHead(status, { 'content-type': 'application/json' });
       response.end(JSON.stringify(body));
     };
-    if (request.method === 'GET' && request.url === '/healthz') return reply(200, { status: 'ok' });
-    if (request.method !== 'POST' || request.url !== '/query') return reply(404, { error: 'not found' });
     let sql = '';
     for await (const chunk of request) {
       sql += chunk;
-      if (sql.length > 100_000) return reply(413, { error: 'query too long' });
+      if (sql.length > 100_000) {
+        reply(413, { error: 'query too long' });
+        return true;
+      }
     }
     try {
       reply(200, { rows: await options.store.readOnlyQuery(sql) });
@@ -34,12 +36,12 @@ export async function startHttpServer(options: {
       options.logger.info('read-only query refused or failed', { error: describeError(error).message });
       reply(400, { error: (error as Error).message });
     }
+    return true;
+  }
+  return startOpsServer({
+    host: options.host,
+    port: options.port,
+    registry: options.registry,
+    handle: query,
   });
-  server.listen(options.port, options.host);
-  await once(server, 'listening');
-  const address = server.address();
-  return {
-    port: typeof address === 'object' && address ? address.port : options.port,
-    close: () => new Promise((resolve) => server.close(() => resolve())),
-  };
 }

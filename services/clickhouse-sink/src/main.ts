@@ -1,17 +1,21 @@
 import { createKafka, createSchemaRegistry } from '@platform/kafka';
+import { createMetricsRegistry } from '@platform/observability';
 import { packageVersion, runService } from '@platform/runtime';
 import { createClickHouse } from './adapters/clickhouse/client.js';
 import { createEventStore } from './adapters/clickhouse/event-store.js';
 import { migrate } from './adapters/clickhouse/migrations.js';
+import { createConsumerLagReader } from './adapters/kafka/consumer-lag.js';
 import { createDeadLetterQueue } from './adapters/kafka/dead-letters.js';
 import { createAvroDecoder } from './adapters/registry/avro-decoder.js';
 import { loadSinkConfig } from './config.js';
 import { startHttpServer } from './http-server.js';
+import { createSinkMetrics, registerLagGauge } from './metrics.js';
 import { createSink } from './sink.js';
 
+const service = { name: 'clickhouse-sink', version: packageVersion(import.meta.url) };
+
 await runService({
-  name: 'clickhouse-sink',
-  version: packageVersion(import.meta.url),
+  ...service,
   loadConfig: loadSinkConfig,
   async start(config, logger) {
     const clickhouse = createClickHouse(config.clickhouse);
@@ -21,20 +25,25 @@ await runService({
     const reader = createClickHouse(config.clickhouse);
     const store = createEventStore(clickhouse, reader, target);
     const kafka = createKafka(config.kafka, logger);
+    const registry = createMetricsRegistry(service);
+    const lag = createConsumerLagReader(kafka, config.sink.topic, config.sink.groupId);
+    registerLagGauge(registry, () => lag.read(), logger);
     const sink = createSink({
       kafka,
       store,
       decoder: createAvroDecoder(createSchemaRegistry(config.schemaRegistry)),
       deadLetters: createDeadLetterQueue(kafka, config.deadLetterTopic),
       logger,
+      metrics: createSinkMetrics(registry),
       settings: config.sink,
     });
+    const http = await startHttpServer({ ...config.http, store, registry, logger });
     await sink.start();
-    const http = await startHttpServer({ ...config.http, store, logger });
     logger.info('consuming', { topic: config.sink.topic, group: config.sink.groupId, http_port: http.port });
     return async () => {
       await http.close();
       await sink.stop(); // flush, commit, leave the group
+      await lag.close();
       await reader.close();
       await clickhouse.close();
     };

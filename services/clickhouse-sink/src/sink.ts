@@ -1,3 +1,4 @@
+import { SpanStatusCode } from '@opentelemetry/api';
 import type { Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
 import type { Logger } from '@platform/observability';
 import { backoffDelay, describeError, type BackoffPolicy } from '@platform/runtime';
@@ -7,6 +8,16 @@ import type { EventDecoder } from './adapters/registry/avro-decoder.js';
 import { PoisonMessageError } from './domain/errors.js';
 import { toEventRow, type EventRow } from './domain/event-row.js';
 import { dedupToken, PartitionBatch } from './domain/partition-batch.js';
+import type { SinkMetrics } from './metrics.js';
+import {
+  endStored,
+  recordFailedAttempt,
+  startInsertSpan,
+  startMessageSpan,
+  traceDeadLetter,
+  withSpan,
+  type MessageTrace,
+} from './sink-tracing.js';
 
 export interface SinkSettings {
   topic: string;
@@ -24,12 +35,17 @@ export interface SinkDeps {
   decoder: EventDecoder;
   deadLetters: DeadLetterQueue;
   logger: Logger;
+  metrics: SinkMetrics;
   settings: SinkSettings;
 }
 
-// A message sent to the dead-letter topic keeps its place in the batch as null: the batch's
-// offset range stays contiguous, so its commit covers it only once the rows before it are stored.
-type Slot = EventRow | null;
+// A message sent to the dead-letter topic keeps its place in the batch with a null row: the
+// batch's offset range stays contiguous, so its commit covers it only once the rows before it
+// are stored. `trace` is the message's open span, ended when its row is stored.
+interface Slot {
+  row: EventRow | null;
+  trace?: MessageTrace;
+}
 
 /**
  * Kafka -> ClickHouse. Per partition: decode, map, gather up to batchSize messages or
@@ -38,7 +54,7 @@ type Slot = EventRow | null;
  * is read back from ClickHouse, and redelivered messages up to it are skipped: a crash between
  * insert and commit stores nothing twice.
  */
-export function createSink({ kafka, store, decoder, deadLetters, logger, settings }: SinkDeps) {
+export function createSink({ kafka, store, decoder, deadLetters, logger, metrics, settings }: SinkDeps) {
   const consumer: Consumer = kafka.consumer({ groupId: settings.groupId, allowAutoTopicCreation: false });
   const batches = new Map<number, PartitionBatch<Slot>>();
   const stored = new Map<number, bigint>(); // highest offset stored (or dead-lettered) per partition
@@ -116,17 +132,17 @@ export function createSink({ kafka, store, decoder, deadLetters, logger, setting
     }
   }
 
-  async function flush(partition: number, force: boolean, alive: () => boolean): Promise<void> {
-    const batch = batches.get(partition);
-    while (batch && (force ? batch.size > 0 : batch.isDue(Date.now()))) {
-      const front = batch.peek();
-      if (!front) return;
-      const rows = front.items.filter((slot): slot is EventRow => slot !== null);
-      const token = dedupToken(settings.topic, partition, front.firstOffset, front.lastOffset);
-      const started = performance.now();
-      if (rows.length > 0) await retrying('insert', partition, () => store.insert(rows, token), alive);
-      batch.removeFront(front.items.length, Date.now());
-      stored.set(partition, front.lastOffset);
+  /** Stores one batch (retrying until stored or no longer ours), traced and measured. */
+  async function insert(
+    partition: number,
+    front: { items: Slot[]; firstOffset: bigint; lastOffset: bigint },
+    alive: () => boolean,
+  ): Promise<void> {
+    const rows = front.items.flatMap((slot) => (slot.row ? [slot.row] : []));
+    const traces = front.items.map((slot) => slot.trace);
+    const token = dedupToken(settings.topic, partition, front.firstOffset, front.lastOffset);
+    const started = performance.now();
+    const logInserted = () =>
       logger.info('batch inserted', {
         partition,
         rows: rows.length,
@@ -135,20 +151,67 @@ export function createSink({ kafka, store, decoder, deadLetters, logger, setting
         last_offset: String(front.lastOffset),
         duration_ms: Math.round(performance.now() - started),
       });
+    if (rows.length === 0) return logInserted(); // all dead-lettered: nothing to insert
+
+    const span = startInsertSpan(store.table, { ...front, partition, rows: rows.length }, traces);
+    await withSpan(span, async () => {
+      try {
+        await retrying(
+          'insert',
+          partition,
+          async () => {
+            try {
+              await store.insert(rows, token);
+            } catch (error) {
+              recordFailedAttempt(span, error);
+              metrics.insertFailed();
+              throw error;
+            }
+          },
+          alive,
+        );
+        metrics.batchInserted(rows.length, (performance.now() - started) / 1000);
+        logInserted();
+        endStored(traces, span);
+      } catch (error) {
+        span.setStatus({ code: SpanStatusCode.ERROR, message: describeError(error).message as string });
+        throw error;
+      } finally {
+        span.end();
+      }
+    });
+  }
+
+  async function flush(partition: number, force: boolean, alive: () => boolean): Promise<void> {
+    const batch = batches.get(partition);
+    while (batch && (force ? batch.size > 0 : batch.isDue(Date.now()))) {
+      const front = batch.peek();
+      if (!front) return;
+      await insert(partition, front, alive);
+      batch.removeFront(front.items.length, Date.now());
+      stored.set(partition, front.lastOffset);
     }
   }
 
   async function accept(message: KafkaMessage, partition: number, alive: () => boolean): Promise<void> {
     const position = { topic: settings.topic, partition, offset: message.offset };
+    const trace = startMessageSpan(message, position, settings.groupId);
     let slot: Slot;
     try {
       const record = await retrying('decode', partition, () => decoder.decode(message.value), alive);
-      slot = toEventRow(record, position);
+      slot = { row: toEventRow(record, position), trace };
     } catch (error) {
       if (!(error instanceof PoisonMessageError)) throw error;
-      await retrying('dead-letter', partition, () => deadLetters.send(message, position, error), alive);
+      await retrying(
+        'dead-letter',
+        partition,
+        () =>
+          traceDeadLetter(trace, deadLetters.topic, error, () => deadLetters.send(message, position, error)),
+        alive,
+      );
+      metrics.deadLettered(error.code);
       logger.warn('message dead-lettered', { ...position, code: error.code, reason: error.message });
-      slot = null;
+      slot = { row: null };
     }
     batchOf(partition).add(message.offset, slot, Date.now());
   }

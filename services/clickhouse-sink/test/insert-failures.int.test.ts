@@ -10,6 +10,8 @@ import { migrate } from '../src/adapters/clickhouse/migrations.js';
 import { createDeadLetterQueue } from '../src/adapters/kafka/dead-letters.js';
 import { createAvroDecoder } from '../src/adapters/registry/avro-decoder.js';
 import { createSink } from '../src/sink.js';
+import { createSinkMetrics } from '../src/metrics.js';
+import { Registry } from '@platform/observability';
 import {
   brokers,
   committedOffsets,
@@ -60,6 +62,7 @@ describe('ClickHouse inserts failing for a while (real Kafka, registry, ClickHou
       },
     };
     const { logger, lines } = memoryLogger();
+    const registry = new Registry();
     const kafka = createKafka({ brokers: brokers(), clientId: 'failures-test' }, logger);
     const sink = createSink({
       kafka,
@@ -67,6 +70,7 @@ describe('ClickHouse inserts failing for a while (real Kafka, registry, ClickHou
       decoder: createAvroDecoder(createSchemaRegistry({ url: process.env.SCHEMA_REGISTRY_URL! })),
       deadLetters: createDeadLetterQueue(kafka, uniqueName('failures-dlq')),
       logger,
+      metrics: createSinkMetrics(registry),
       settings: {
         topic,
         groupId,

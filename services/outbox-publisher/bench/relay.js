@@ -112,6 +112,7 @@ function startPublisher(url, topic) {
     DATABASE_URL: url,
     OUTBOX_TOPIC: topic,
     LOG_LEVEL: 'warn',
+    PUBLISHER_HTTP_PORT: '0',
   });
 }
 

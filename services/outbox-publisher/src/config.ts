@@ -34,6 +34,8 @@ const envShape = {
   OUTBOX_RETENTION_HOURS: envField.positiveInt(24 * 365).default(168),
   OUTBOX_RETENTION_BATCH_SIZE: envField.positiveInt(100_000).default(5000),
   OUTBOX_RETENTION_INTERVAL_MS: envField.positiveInt(86_400_000).default(60_000),
+  PUBLISHER_HTTP_HOST: z.string().default('127.0.0.1'),
+  PUBLISHER_HTTP_PORT: envField.port().default(9465),
 };
 
 export interface PublisherConfig extends BaseConfig {
@@ -44,6 +46,8 @@ export interface PublisherConfig extends BaseConfig {
   lanes: number;
   relay: RelaySettings;
   retention: { retentionMs: number; batchSize: number; intervalMs: number };
+  /** GET /metrics and GET /healthz. */
+  http: { host: string; port: number };
 }
 
 export function loadPublisherConfig(env: NodeJS.ProcessEnv = process.env): PublisherConfig {
@@ -70,5 +74,6 @@ export function loadPublisherConfig(env: NodeJS.ProcessEnv = process.env): Publi
       batchSize: e.OUTBOX_RETENTION_BATCH_SIZE,
       intervalMs: e.OUTBOX_RETENTION_INTERVAL_MS,
     },
+    http: { host: e.PUBLISHER_HTTP_HOST, port: e.PUBLISHER_HTTP_PORT },
   });
 }

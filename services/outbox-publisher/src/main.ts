@@ -1,4 +1,5 @@
 import { createKafka, createSchemaRegistry } from '@platform/kafka';
+import { createMetricsRegistry, startOpsServer } from '@platform/observability';
 import { packageVersion, runService } from '@platform/runtime';
 import { createEventPublisher } from './adapters/kafka/event-publisher.js';
 import { createControlConnection } from './adapters/postgres/control-connection.js';
@@ -6,12 +7,14 @@ import { createOutboxStore } from './adapters/postgres/outbox-store.js';
 import { createPool } from './adapters/postgres/pool.js';
 import { createAvroEncoder } from './adapters/registry/avro-encoder.js';
 import { loadPublisherConfig } from './config.js';
+import { createRelayMetrics, registerBacklogGauges } from './metrics.js';
 import { createRelay } from './relay.js';
 import { createRetention } from './retention.js';
 
+const service = { name: 'outbox-publisher', version: packageVersion(import.meta.url) };
+
 await runService({
-  name: 'outbox-publisher',
-  version: packageVersion(import.meta.url),
+  ...service,
   loadConfig: loadPublisherConfig,
   async start(config, logger) {
     // PostgreSQL must be reachable to start; Kafka and the registry may come later (the relay
@@ -25,16 +28,30 @@ await runService({
       config.schemaRegistry,
       config.topic.topic,
     );
-    const relay = createRelay({ store, control, encoder, publisher, logger, settings: config.relay });
+    const registry = createMetricsRegistry(service);
+    registerBacklogGauges(registry, () => store.backlog(), logger);
+    const metrics = createRelayMetrics(registry);
+    const relay = createRelay({
+      store,
+      control,
+      encoder,
+      publisher,
+      logger,
+      metrics,
+      settings: config.relay,
+    });
     const retention = createRetention({ store, logger, ...config.retention });
+    const http = await startOpsServer({ ...config.http, registry });
     relay.start();
     retention.start();
     logger.info('relaying', {
       topic: config.topic.topic,
       batch_size: config.relay.batchSize,
       lanes: config.lanes,
+      http_port: http.port,
     });
     return async () => {
+      await http.close();
       await relay.stop(); // the current batch commits or rolls back
       await retention.stop();
       await publisher.close(); // flushes the producer

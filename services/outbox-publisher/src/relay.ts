@@ -1,13 +1,15 @@
+import { context, trace, type Span } from '@opentelemetry/api';
 import type { Logger } from '@platform/observability';
-import { describeError } from '@platform/runtime';
+import { backoffDelay, describeError, type BackoffPolicy } from '@platform/runtime';
 import type { OutgoingMessage, EventPublisher } from './adapters/kafka/event-publisher.js';
 import type { ControlConnection } from './adapters/postgres/control-connection.js';
 import type { OutboxStore } from './adapters/postgres/outbox-store.js';
 import type { EventEncoder } from './adapters/registry/avro-encoder.js';
-import { backoffDelay, type BackoffPolicy } from '@platform/runtime';
 import { planBatch } from './domain/batch-plan.js';
-import type { OutboxRow } from './domain/outbox-row.js';
+import { PoisonRowError, type OutboxRow } from './domain/outbox-row.js';
 import { createWakeup } from './domain/wakeup.js';
+import type { RelayMetrics } from './metrics.js';
+import { endWithError, startBatchSpan, startEventSpan, traceHeaders } from './relay-tracing.js';
 
 export interface RelaySettings {
   batchSize: number;
@@ -24,17 +26,17 @@ export interface RelayDeps {
   encoder: EventEncoder;
   publisher: EventPublisher;
   logger: Logger;
+  metrics: RelayMetrics;
   settings: RelaySettings;
 }
 
-function toMessage(row: OutboxRow, value: Buffer): OutgoingMessage {
+function toMessage(row: OutboxRow, value: Buffer, traceHeaders: Record<string, string>): OutgoingMessage {
   const headers: Record<string, string> = {
     event_id: row.eventId,
     event_type: row.eventType,
     aggregate_type: row.aggregateType,
+    ...traceHeaders,
   };
-  if (row.traceparent) headers.traceparent = row.traceparent;
-  if (row.tracestate) headers.tracestate = row.tracestate;
   return { key: row.aggregateId, value, headers };
 }
 
@@ -43,7 +45,7 @@ function toMessage(row: OutboxRow, value: Buffer): OutgoingMessage {
  * processed only after Kafka acknowledged them, in the claim's transaction. A crash anywhere
  * before that commit leaves the rows pending, to be produced again (at-least-once).
  */
-export function createRelay({ store, control, encoder, publisher, logger, settings }: RelayDeps) {
+export function createRelay({ store, control, encoder, publisher, logger, metrics, settings }: RelayDeps) {
   const wakeup = createWakeup();
   control.onCommit(() => wakeup.notify());
   let stopping = false;
@@ -51,40 +53,65 @@ export function createRelay({ store, control, encoder, publisher, logger, settin
 
   async function relayOneBatch(lanes: number[]): Promise<number> {
     let claimed: string[] = [];
+    let batchSpan: Span | undefined;
+    let openEventSpans: Span[] = [];
+    let outcome = { published: 0, failed: 0 };
     const timings = { started: performance.now(), claimed: 0, encoded: 0, produced: 0 };
     try {
       const count = await store.relayBatch(lanes, settings.batchSize, async (rows) => {
         timings.claimed = performance.now();
         claimed = rows.map((row) => row.id);
-        const plan = await planBatch(rows, (row) => encoder.encode(row));
-        timings.encoded = performance.now();
-        if (plan.publish.length > 0) {
-          await publisher.publish(plan.publish.map(({ row, message }) => toMessage(row, message)));
-        }
-        timings.produced = performance.now();
-        for (const { row, reason } of plan.failed) {
-          logger.error('outbox row cannot be published; marked failed', {
-            outbox_id: row.id,
-            event_id: row.eventId,
-            event_type: row.eventType,
-            reason,
-            held_back: plan.held.filter((held) => held.aggregateId === row.aggregateId).length,
+        const span = startBatchSpan(rows, lanes);
+        batchSpan = span;
+        // Inside the batch span: registry calls and log lines belong to it.
+        return context.with(trace.setSpan(context.active(), span), async () => {
+          const plan = await planBatch(rows, (row) => encoder.encode(row));
+          timings.encoded = performance.now();
+          span.addEvent('encoded');
+          const messages = plan.publish.map(({ row, message }) => {
+            const eventSpan = startEventSpan(row, span, publisher.topic);
+            openEventSpans.push(eventSpan);
+            return toMessage(row, message, traceHeaders(row, eventSpan));
           });
-        }
-        logger.info('batch published', {
-          published: plan.publish.length,
-          failed: plan.failed.length,
-          held: plan.held.length,
-          first_id: rows[0]?.id,
-          last_id: rows.at(-1)?.id,
+          if (messages.length > 0) await publisher.publish(messages);
+          timings.produced = performance.now();
+          span.addEvent('acknowledged by Kafka');
+          for (const eventSpan of openEventSpans) eventSpan.end();
+          openEventSpans = [];
+          for (const { row, reason } of plan.failed) {
+            endWithError([startEventSpan(row, span, publisher.topic)], new PoisonRowError(reason));
+            logger.error('outbox row cannot be published; marked failed', {
+              outbox_id: row.id,
+              event_id: row.eventId,
+              event_type: row.eventType,
+              reason,
+              held_back: plan.held.filter((held) => held.aggregateId === row.aggregateId).length,
+            });
+          }
+          outcome = { published: plan.publish.length, failed: plan.failed.length };
+          span.setAttributes({
+            'outbox.batch.published': plan.publish.length,
+            'outbox.batch.failed': plan.failed.length,
+            'outbox.batch.held': plan.held.length,
+          });
+          logger.info('batch published', {
+            published: plan.publish.length,
+            failed: plan.failed.length,
+            held: plan.held.length,
+            first_id: rows[0]?.id,
+            last_id: rows.at(-1)?.id,
+          });
+          return {
+            processedIds: plan.publish.map(({ row }) => row.id),
+            failed: plan.failed.map(({ row, reason }) => ({ id: row.id, reason })),
+          };
         });
-        return {
-          processedIds: plan.publish.map(({ row }) => row.id),
-          failed: plan.failed.map(({ row, reason }) => ({ id: row.id, reason })),
-        };
       });
       if (count > 0) {
         const ms = (from: number, to: number) => Math.round((to - from) * 10) / 10;
+        batchSpan?.addEvent('committed');
+        batchSpan?.end();
+        metrics.batchCommitted({ ...outcome, seconds: (performance.now() - timings.started) / 1000 });
         logger.debug('batch committed', {
           rows: count,
           claim_ms: ms(timings.started, timings.claimed),
@@ -95,6 +122,8 @@ export function createRelay({ store, control, encoder, publisher, logger, settin
       }
       return count;
     } catch (error) {
+      endWithError([...openEventSpans, ...(batchSpan ? [batchSpan] : [])], error);
+      metrics.attemptFailed();
       if (claimed.length > 0) {
         await store.recordAttempt(claimed, describeError(error).message as string).catch(() => undefined);
       }

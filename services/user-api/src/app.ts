@@ -1,6 +1,7 @@
 import Router from '@koa/router';
 import Koa from 'koa';
-import type { Logger } from '@platform/observability';
+import type { Logger, Registry } from '@platform/observability';
+import { httpMetrics } from './http/http-metrics.js';
 import { openApiDocument } from './http/openapi.js';
 import { sendProblem } from './http/problem.js';
 import { requestContext } from './http/request-context.js';
@@ -13,6 +14,8 @@ export interface AppDeps {
   users: UserService;
   /** Largest accepted request body. */
   bodyLimitBytes: number;
+  /** Where the HTTP metrics go; served on GET /metrics. */
+  metrics: Registry;
 }
 
 /** The routers of the application: the system routes and the users resource. */
@@ -34,6 +37,12 @@ export function createRouters(deps: AppDeps): Router[] {
     }
   });
 
+  // Prometheus scrapes this (text format); see README, "Metrics".
+  system.get('/metrics', async (ctx) => {
+    ctx.type = deps.metrics.contentType;
+    ctx.body = await deps.metrics.metrics();
+  });
+
   const document = openApiDocument();
   system.get('/openapi.json', (ctx) => {
     ctx.body = document;
@@ -45,6 +54,7 @@ export function createRouters(deps: AppDeps): Router[] {
 /** The HTTP application, built from its dependencies; tests build it the same way main does. */
 export function createApp(deps: AppDeps): Koa {
   const app = new Koa();
+  app.use(httpMetrics(deps.metrics));
   app.use(requestContext(deps.logger));
   for (const router of createRouters(deps)) {
     app.use(router.routes());

@@ -1,3 +1,4 @@
+import { createMetricsRegistry } from '@platform/observability';
 import { packageVersion, runService } from '@platform/runtime';
 import { createOrm, databaseProbe } from './adapters/postgres/orm.js';
 import { createApp } from './app.js';
@@ -6,9 +7,10 @@ import { listen } from './http/server.js';
 import { createOutboxWriter } from './outbox/outbox-writer.js';
 import { createUserService } from './users/user-service.js';
 
+const service = { name: 'user-api', version: packageVersion(import.meta.url) };
+
 await runService({
-  name: 'user-api',
-  version: packageVersion(import.meta.url),
+  ...service,
   loadConfig: loadUserApiConfig,
   async start(config, logger) {
     const orm = await createOrm(config.database);
@@ -18,6 +20,7 @@ await runService({
       database: databaseProbe(orm),
       users,
       bodyLimitBytes: config.http.bodyLimitBytes,
+      metrics: createMetricsRegistry(service),
     });
     const server = await listen(app, config.http);
     logger.info('listening', { host: config.http.host, port: server.port });

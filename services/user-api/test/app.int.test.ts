@@ -1,3 +1,4 @@
+import { Registry } from '@platform/observability';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { memoryLogger } from '@platform/testing';
 import { createOrm, databaseProbe } from '../src/adapters/postgres/orm.js';
@@ -14,6 +15,7 @@ describe('user-api HTTP basics (real PostgreSQL)', () => {
     database: databaseProbe(orm),
     users: createUserService({ orm, outbox: createOutboxWriter({ environment: 'test' }) }),
     bodyLimitBytes: 16384,
+    metrics: new Registry(),
   });
   let orm: MikroORM;
   let server: RunningServer;

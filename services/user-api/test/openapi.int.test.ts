@@ -1,3 +1,4 @@
+import { Registry } from '@platform/observability';
 import { createRouters, routeList } from '../src/app.js';
 import { openApiDocument } from '../src/http/openapi.js';
 import { createUserService } from '../src/users/user-service.js';
@@ -24,6 +25,7 @@ describe('GET /openapi.json and the routes agree', () => {
       database: { isReady: async () => true },
       users: createUserService({ orm: db.orm, outbox: createOutboxWriter({ environment: 'test' }) }),
       bodyLimitBytes: 1024,
+      metrics: new Registry(),
     });
     const documented = Object.entries(openApiDocument().paths).flatMap(([path, operations]) =>
       Object.keys(operations).map((method) => `${method.toUpperCase()} ${path}`),

@@ -18,6 +18,7 @@ export function startPublisher(
     OUTBOX_BACKOFF_INITIAL_MS: '100',
     OUTBOX_BACKOFF_MAX_MS: '2000',
     LOG_LEVEL: 'info',
+    PUBLISHER_HTTP_PORT: '0', // several instances run side by side
     ...env,
   });
 }

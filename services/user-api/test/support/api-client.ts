@@ -3,6 +3,7 @@ import { listen, type RunningServer } from '../../src/http/server.js';
 import { databaseProbe } from '../../src/adapters/postgres/orm.js';
 import { createOutboxWriter, type OutboxWriter } from '../../src/outbox/outbox-writer.js';
 import { createUserService } from '../../src/users/user-service.js';
+import { createMetricsRegistry, type Registry } from '@platform/observability';
 import { memoryLogger } from '@platform/testing';
 import { createTestDatabase, type TestDatabase } from './test-database.js';
 import { openApiViolations } from './openapi-validator.js';
@@ -20,6 +21,8 @@ export interface TestApi {
     options?: { json?: unknown; body?: string; headers?: Record<string, string> },
   ): Promise<ApiResponse<Body>>;
   logLines: Record<string, unknown>[];
+  /** The app's metrics registry (what GET /metrics serves). */
+  metrics: Registry;
   close(): Promise<void>;
 }
 
@@ -32,6 +35,7 @@ export async function startTestApi(
   options: { outbox?: OutboxWriter; bodyLimitBytes?: number } = {},
 ): Promise<TestApi> {
   const { logger, lines } = memoryLogger();
+  const metrics = createMetricsRegistry({ name: 'user-api', version: 'test' });
   const users = createUserService({
     orm: db.orm,
     outbox: options.outbox ?? createOutboxWriter({ environment: 'test' }),
@@ -41,12 +45,14 @@ export async function startTestApi(
     database: databaseProbe(db.orm),
     users,
     bodyLimitBytes: options.bodyLimitBytes ?? 16384,
+    metrics,
   });
   const server: RunningServer = await listen(app, { host: '127.0.0.1', port: 0 });
   const base = `http://127.0.0.1:${server.port}`;
 
   return {
     logLines: lines,
+    metrics,
     close: () => server.close(),
     async request(method, path, { json, body, headers = {} } = {}) {
       const response = await fetch(`${base}${path}`, {

@@ -3,6 +3,8 @@ import type { EventRow } from '../../domain/event-row.js';
 
 /** Where batches of events are stored. */
 export interface EventStore {
+  /** The table rows go to, as `database.table`. */
+  readonly table: string;
   /** Inserts one batch atomically; a repeated token is dropped by ClickHouse. */
   insert(rows: EventRow[], dedupToken: string): Promise<void>;
   /** The highest stored offset per partition of a topic (what a new owner must not store again). */
@@ -23,6 +25,7 @@ export function createEventStore(
 ): EventStore {
   const table = `${target.database}.${target.table}`;
   return {
+    table,
     async insert(rows, dedupToken) {
       await client.insert({
         table,

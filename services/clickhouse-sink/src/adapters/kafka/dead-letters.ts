@@ -1,10 +1,11 @@
 import type { Kafka, KafkaMessage, Producer } from 'kafkajs';
-import { ensureTopic } from '@platform/kafka';
+import { ensureTopic, injectTraceContext } from '@platform/kafka';
 import type { PoisonMessageError } from '../../domain/errors.js';
 import type { KafkaPosition } from '../../domain/event-row.js';
 
 /** Where messages that can never be stored go, with why and where they came from. */
 export interface DeadLetterQueue {
+  readonly topic: string;
   send(message: KafkaMessage, source: KafkaPosition, error: PoisonMessageError): Promise<void>;
   close(): Promise<void>;
 }
@@ -26,8 +27,13 @@ export function createDeadLetterQueue(kafka: Kafka, topic: string): DeadLetterQu
   }
 
   return {
+    topic,
     async send(message, source, error) {
       const current = await ready();
+      // The original headers, except that the trace context (when tracing is on) becomes the
+      // active one: the dead-letter send, so a consumer of this topic continues from there.
+      const trace: Record<string, string> = {};
+      injectTraceContext(trace);
       await current.send({
         topic,
         acks: -1,
@@ -37,6 +43,7 @@ export function createDeadLetterQueue(kafka: Kafka, topic: string): DeadLetterQu
             value: message.value,
             headers: {
               ...message.headers,
+              ...trace,
               'dlq.error.code': error.code,
               'dlq.error.reason': error.message,
               'dlq.source.topic': source.topic,

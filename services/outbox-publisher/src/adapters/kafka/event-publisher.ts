@@ -10,6 +10,7 @@ export interface OutgoingMessage {
 
 /** Where the relay sends events. `publish` resolves once every in-sync replica has them. */
 export interface EventPublisher {
+  readonly topic: string;
   publish(messages: OutgoingMessage[]): Promise<void>;
   close(): Promise<void>;
 }
@@ -41,6 +42,7 @@ export function createEventPublisher(kafka: Kafka, settings: TopicSettings, logg
   }
 
   return {
+    topic: settings.topic,
     async publish(messages) {
       const current = await ready();
       try {

@@ -28,6 +28,15 @@ export interface OutboxStore {
   recordAttempt(ids: string[], error: string): Promise<void>;
   /** Deletes up to `limit` rows processed before `cutoff`; returns how many. */
   deleteProcessedBefore(cutoff: Date, limit: number): Promise<number>;
+  /** The backlog for metrics: cheap (partial indexes), whatever the processed history. */
+  backlog(): Promise<OutboxBacklog>;
+}
+
+export interface OutboxBacklog {
+  pending: number;
+  failed: number;
+  /** Age of the oldest pending row (0 when none is pending). */
+  oldestPendingAgeSeconds: number;
 }
 
 const COLUMNS = `id, event_id, event_type, event_date_time, environment, event_context, metadata_version,
@@ -116,6 +125,21 @@ export function createOutboxStore(pool: pg.Pool, totalLanes: number): OutboxStor
         `update outbox set attempts = attempts + 1, last_error = $2 where id = any($1::bigint[])`,
         [ids, error.slice(0, 2000)],
       );
+    },
+
+    async backlog() {
+      const { rows } = await pool.query<{ pending: string; failed: string; oldest: number | null }>(
+        `select (select count(*) from outbox where status = 'pending') as pending,
+                (select count(*) from outbox where status = 'failed') as failed,
+                (select extract(epoch from now() - created_at)::float8 from outbox
+                  where status = 'pending' order by id limit 1) as oldest`,
+      );
+      const [row] = rows;
+      return {
+        pending: Number(row?.pending ?? 0),
+        failed: Number(row?.failed ?? 0),
+        oldestPendingAgeSeconds: Math.max(0, row?.oldest ?? 0),
+      };
     },
 
     async deleteProcessedBefore(cutoff, limit) {
