@@ -3,3 +3,5 @@ export { uniqueName } from './names.js';
 export { createScratchDatabase } from './scratch-database.js';
 export { ServiceProcess } from './service-process.js';
 export { waitFor } from './wait-for.js';
+export { parsePrometheusText, sampleValue, scrape } from './prometheus.js';
+export type { Sample } from './prometheus.js';

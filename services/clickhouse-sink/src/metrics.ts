@@ -1,5 +1,6 @@
 import { Counter, Gauge, Histogram, type Logger, type Registry } from '@platform/observability';
 import { describeError } from '@platform/runtime';
+import { POISON_MESSAGE_CODES, type PoisonMessageCode } from './domain/errors.js';
 
 /** What the sink reports; see README, "Metrics", for how to read each series. */
 export interface SinkMetrics {
@@ -7,7 +8,7 @@ export interface SinkMetrics {
   batchInserted(rows: number, seconds: number): void;
   /** An insert attempt failed (it is retried). */
   insertFailed(): void;
-  deadLettered(code: string): void;
+  deadLettered(code: PoisonMessageCode): void;
 }
 
 export function createSinkMetrics(registry: Registry): SinkMetrics {
@@ -39,6 +40,8 @@ export function createSinkMetrics(registry: Registry): SinkMetrics {
     labelNames: ['code'],
     registers: [registry],
   });
+  // Every code from the start, at 0: an alert on its rate needs the series to exist.
+  for (const code of POISON_MESSAGE_CODES) deadLetters.inc({ code }, 0);
   return {
     batchInserted(rows, seconds) {
       rowsInserted.inc(rows);

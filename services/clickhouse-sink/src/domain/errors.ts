@@ -1,7 +1,15 @@
+export const POISON_MESSAGE_CODES = [
+  'NOT_CONFLUENT_FRAMING',
+  'UNKNOWN_SCHEMA_ID',
+  'UNDECODABLE',
+  'UNMAPPABLE',
+] as const;
+export type PoisonMessageCode = (typeof POISON_MESSAGE_CODES)[number];
+
 /** A message no retry can store: it goes to the dead-letter topic with this reason. */
 export class PoisonMessageError extends Error {
   constructor(
-    readonly code: 'NOT_CONFLUENT_FRAMING' | 'UNKNOWN_SCHEMA_ID' | 'UNDECODABLE' | 'UNMAPPABLE',
+    readonly code: PoisonMessageCode,
     reason: string,
   ) {
     super(reason);
