@@ -1,7 +1,13 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import { sampleValue, scrape, waitFor, type Sample } from '@platform/testing';
 import { createPlatform, sinkQuery, type Platform } from './support/platform.js';
 
 const USERS = 20;
+const dashboardFile = path.resolve(
+  import.meta.dirname,
+  '../../infra/grafana/dashboards/outbox-platform.json',
+);
 
 describe('metrics: /metrics of each service follow the events through the platform', () => {
   let platform: Platform;
@@ -26,12 +32,14 @@ describe('metrics: /metrics of each service follow the events through the platfo
     const sinkUrl = await platform.baseUrl(sink, 'clickhouse-sink');
     const stuckUrl = await platform.baseUrl(stuck, 'outbox-publisher');
     let samples: Sample[] = [];
+    const exposed = new Set<string>(); // every metric name any service served
     /** Scrapes `url` until `check` holds on the samples (kept in `samples` for the next asserts). */
     const until = (what: string, url: string, check: (s: Sample[]) => boolean) =>
       waitFor(
         what,
         async () => {
           samples = await scrape(`${url}/metrics`);
+          for (const sample of samples) exposed.add(sample.name);
           return check(samples);
         },
         90_000,
@@ -59,6 +67,7 @@ describe('metrics: /metrics of each service follow the events through the platfo
 
     // user-api: one observation per request, labelled by route template and status.
     samples = await scrape(`${apiUrl}/metrics`);
+    for (const sample of samples) exposed.add(sample.name);
     const requests = (labels: Record<string, string>) =>
       sampleValue(samples, 'http_server_request_duration_seconds_count', labels);
     expect(requests({ method: 'POST', route: '/users', status_code: '201' })).toBe(USERS);
@@ -111,5 +120,17 @@ describe('metrics: /metrics of each service follow the events through the platfo
     ).toEqual(['0', '1', '2']);
     const [stored] = await sinkQuery<{ n: string }>(sinkUrl, 'SELECT count() AS n FROM analytics.event_log');
     expect(Number(stored!.n)).toBe(USERS);
+
+    // The provisioned Grafana dashboard only asks for series the services really expose.
+    const dashboard = JSON.parse(fs.readFileSync(dashboardFile, 'utf8')) as {
+      panels: { targets?: { expr: string }[] }[];
+    };
+    const referenced = dashboard.panels
+      .flatMap((panel) => panel.targets ?? [])
+      .flatMap(
+        (target) => target.expr.match(/\b(?:http_server|outbox|sink|nodejs|process)_[a-z0-9_]+/g) ?? [],
+      );
+    expect(referenced.length).toBeGreaterThan(15);
+    expect(referenced.filter((name) => !exposed.has(name))).toEqual([]);
   });
 });
