@@ -1,6 +1,6 @@
 # PostgreSQL from Debian packages: a project-owned cluster on its own port. Sourced.
 
-PG_PORT="${LOCAL_PG_PORT:-55432}"
+PG_PORT="${LOCAL_PG_PORT:-25432}"
 PG_USER="${LOCAL_PG_USER:-platform}"
 PG_PASSWORD="${LOCAL_PG_PASSWORD:-platform}"
 PG_DB="${LOCAL_PG_DATABASE:-platform}"

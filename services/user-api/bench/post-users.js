@@ -7,6 +7,8 @@
 //   2. the API (a separate process, built dist/main.js) under autocannon at full speed -> max RPS
 //   3. the API at half of that rate, open loop (requests sent on a fixed schedule, latency
 //      measured from the scheduled send time, so a stall is not hidden) -> latency percentiles
+//   4. when JAEGER_OTLP_ENDPOINT is set (the local stack with tracing on), a second API process
+//      that traces every request into Jaeger, at full speed -> the cost of tracing, as a ratio
 // and prints the figures, their ratio, and the API process's CPU time per request. Settings: BENCH_SECONDS (20), BENCH_CONNECTIONS (50),
 // BENCH_DB_CONNECTIONS (20, pgbench clients and the API's pool), BENCH_PORT (3099).
 import { execFileSync, spawn } from 'node:child_process';
@@ -84,12 +86,17 @@ function pgbench(url) {
   return { tps, latencyMs: latency };
 }
 
-async function startApi(url) {
+/** The API as production starts it (tracing preload included); tracing on only if `otlp` is given. */
+async function startApi(url, otlp) {
   const logFile = fs.openSync(path.join(serviceDir, '../../.local-stack/logs/bench-user-api.log'), 'w');
-  const child = spawn(process.execPath, ['dist/main.js'], {
+  const env = { ...process.env };
+  delete env.OTEL_EXPORTER_OTLP_ENDPOINT;
+  delete env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT;
+  const child = spawn(process.execPath, ['--import', '@platform/observability/instrument', 'dist/main.js'], {
     cwd: serviceDir,
     env: {
-      ...process.env,
+      ...env,
+      ...(otlp ? { OTEL_EXPORTER_OTLP_ENDPOINT: otlp } : {}),
       DATABASE_URL: url.toString(),
       HTTP_PORT: String(port),
       HTTP_HOST: '127.0.0.1',
@@ -211,6 +218,7 @@ const raw = pgbench(url);
 log(`pgbench: ${raw.tps.toFixed(0)} transactions/s, average latency ${raw.latencyMs} ms`);
 
 const api = await startApi(url);
+let traced;
 try {
   log(`API at full speed: ${connections} connections, ${seconds}s`);
   const cpuBefore = cpuMillis(api.pid);
@@ -226,6 +234,26 @@ try {
   log(
     `API at half rate: ${half.rps.toFixed(0)} requests/s, p50 ${half.p50} ms, p99 ${half.p99} ms, ${half.errors} errors`,
   );
+  api.kill('SIGTERM');
+  await new Promise((resolve) => api.once('exit', resolve));
+
+  if (process.env.JAEGER_OTLP_ENDPOINT) {
+    log(`API with every request traced into Jaeger, at full speed, ${seconds}s`);
+    const tracedApi = await startApi(url, process.env.JAEGER_OTLP_ENDPOINT);
+    try {
+      const before = cpuMillis(tracedApi.pid);
+      const result = await load({});
+      traced = {
+        ...summary(result),
+        cpuPerRequest: (cpuMillis(tracedApi.pid) - before) / result.requests.total,
+      };
+      log(`traced API at full speed: ${traced.rps.toFixed(0)} requests/s, p99 ${traced.p99} ms`);
+    } finally {
+      tracedApi.kill('SIGTERM');
+    }
+  } else {
+    log('JAEGER_OTLP_ENDPOINT not set: the tracing phase is skipped');
+  }
 
   const ratio = max.rps / raw.tps;
   console.log('\n| measure | value |\n| --- | --- |');
@@ -240,8 +268,13 @@ try {
     `| POST /users at half its maximum (${halfRate} req/s, open loop) | p50 ${half.p50} ms, p99 ${half.p99} ms (target p99 < 50 ms) |`,
   );
   console.log(`| API process CPU per request (user + system) | ${cpuPerRequest.toFixed(2)} ms |`);
+  if (traced) {
+    console.log(
+      `| POST /users at full speed, every request traced (HTTP + 5 pg spans) | ${traced.rps.toFixed(0)} req/s, ${((traced.rps / max.rps) * 100).toFixed(0)}% of untraced, CPU ${traced.cpuPerRequest.toFixed(2)} ms/request |`,
+    );
+  }
   console.log(`| CPU cores on this machine | ${(await import('node:os')).availableParallelism()} |`);
-  console.log(`| errors (non-2xx, timeouts) | ${max.errors + half.errors} |`);
+  console.log(`| errors (non-2xx, timeouts) | ${max.errors + half.errors + (traced?.errors ?? 0)} |`);
   const rows = (
     await new pg.Pool({ connectionString: url.toString(), max: 1 }).query(
       'select (select count(*) from users) as users, (select count(*) from outbox) as outbox',
@@ -249,5 +282,5 @@ try {
   ).rows[0];
   console.log(`| rows written (users / outbox) | ${rows.users} / ${rows.outbox} |`);
 } finally {
-  api.kill('SIGTERM');
+  if (api.exitCode === null) api.kill('SIGTERM');
 }
