@@ -7,8 +7,9 @@
 //   2. the API (a separate process, built dist/main.js) under autocannon at full speed -> max RPS
 //   3. the API at half of that rate, open loop (requests sent on a fixed schedule, latency
 //      measured from the scheduled send time, so a stall is not hidden) -> latency percentiles
-//   4. when JAEGER_OTLP_ENDPOINT is set (the local stack with tracing on), a second API process
-//      that traces every request into Jaeger, at full speed -> the cost of tracing, as a ratio
+//   4. when JAEGER_OTLP_ENDPOINT is set (the local stack with tracing on), the API again at full
+//      speed, tracing into Jaeger all requests, then 1 % of them, then none again (a control
+//      for drift) -> the cost of tracing, as ratios
 // and prints the figures, their ratio, and the API process's CPU time per request. Settings: BENCH_SECONDS (20), BENCH_CONNECTIONS (50),
 // BENCH_DB_CONNECTIONS (20, pgbench clients and the API's pool), BENCH_PORT (3099).
 import { execFileSync, spawn } from 'node:child_process';
@@ -86,8 +87,11 @@ function pgbench(url) {
   return { tps, latencyMs: latency };
 }
 
-/** The API as production starts it (tracing preload included); tracing on only if `otlp` is given. */
-async function startApi(url, otlp) {
+/**
+ * The API as production starts it (tracing preload included); tracing on only if `otlp` is
+ * given, sampling `sampleRatio` of the requests (all by default).
+ */
+async function startApi(url, otlp, sampleRatio = 1) {
   const logFile = fs.openSync(path.join(serviceDir, '../../.local-stack/logs/bench-user-api.log'), 'w');
   const env = { ...process.env };
   delete env.OTEL_EXPORTER_OTLP_ENDPOINT;
@@ -96,7 +100,13 @@ async function startApi(url, otlp) {
     cwd: serviceDir,
     env: {
       ...env,
-      ...(otlp ? { OTEL_EXPORTER_OTLP_ENDPOINT: otlp } : {}),
+      ...(otlp
+        ? {
+            OTEL_EXPORTER_OTLP_ENDPOINT: otlp,
+            OTEL_TRACES_SAMPLER: 'parentbased_traceidratio',
+            OTEL_TRACES_SAMPLER_ARG: String(sampleRatio),
+          }
+        : {}),
       DATABASE_URL: url.toString(),
       HTTP_PORT: String(port),
       HTTP_HOST: '127.0.0.1',
@@ -238,18 +248,21 @@ try {
   await new Promise((resolve) => api.once('exit', resolve));
 
   if (process.env.JAEGER_OTLP_ENDPOINT) {
-    log(`API with every request traced into Jaeger, at full speed, ${seconds}s`);
-    const tracedApi = await startApi(url, process.env.JAEGER_OTLP_ENDPOINT);
-    try {
-      const before = cpuMillis(tracedApi.pid);
-      const result = await load({});
-      traced = {
-        ...summary(result),
-        cpuPerRequest: (cpuMillis(tracedApi.pid) - before) / result.requests.total,
-      };
-      log(`traced API at full speed: ${traced.rps.toFixed(0)} requests/s, p99 ${traced.p99} ms`);
-    } finally {
-      tracedApi.kill('SIGTERM');
+    traced = [];
+    // Last, tracing off again: a control for drift (the tables have grown since phase 2).
+    for (const ratio of [1, 0.01, 0]) {
+      log(`API tracing ${ratio * 100}% of requests into Jaeger, at full speed, ${seconds}s`);
+      const tracedApi = await startApi(url, ratio > 0 ? process.env.JAEGER_OTLP_ENDPOINT : undefined, ratio);
+      try {
+        const before = cpuMillis(tracedApi.pid);
+        const result = await load({});
+        const cpu = (cpuMillis(tracedApi.pid) - before) / result.requests.total;
+        traced.push({ ratio, ...summary(result), cpuPerRequest: cpu });
+        log(`API tracing ${ratio * 100}%: ${traced.at(-1).rps.toFixed(0)} requests/s`);
+      } finally {
+        tracedApi.kill('SIGTERM');
+        await new Promise((resolve) => tracedApi.once('exit', resolve));
+      }
     }
   } else {
     log('JAEGER_OTLP_ENDPOINT not set: the tracing phase is skipped');
@@ -268,13 +281,15 @@ try {
     `| POST /users at half its maximum (${halfRate} req/s, open loop) | p50 ${half.p50} ms, p99 ${half.p99} ms (target p99 < 50 ms) |`,
   );
   console.log(`| API process CPU per request (user + system) | ${cpuPerRequest.toFixed(2)} ms |`);
-  if (traced) {
+  for (const run of traced ?? []) {
     console.log(
-      `| POST /users at full speed, every request traced (HTTP + 5 pg spans) | ${traced.rps.toFixed(0)} req/s, ${((traced.rps / max.rps) * 100).toFixed(0)}% of untraced, CPU ${traced.cpuPerRequest.toFixed(2)} ms/request |`,
+      `| POST /users at full speed, ${run.ratio > 0 ? `${run.ratio * 100}% of requests traced (HTTP + PostgreSQL spans)` : 'tracing off again (control)'} | ${run.rps.toFixed(0)} req/s, ${((run.rps / max.rps) * 100).toFixed(0)}% of untraced, CPU ${run.cpuPerRequest.toFixed(2)} ms/request |`,
     );
   }
   console.log(`| CPU cores on this machine | ${(await import('node:os')).availableParallelism()} |`);
-  console.log(`| errors (non-2xx, timeouts) | ${max.errors + half.errors + (traced?.errors ?? 0)} |`);
+  console.log(
+    `| errors (non-2xx, timeouts) | ${max.errors + half.errors + (traced ?? []).reduce((sum, run) => sum + run.errors, 0)} |`,
+  );
   const rows = (
     await new pg.Pool({ connectionString: url.toString(), max: 1 }).query(
       'select (select count(*) from users) as users, (select count(*) from outbox) as outbox',
