@@ -144,7 +144,9 @@ describe('tracing: one trace from the HTTP request to the ClickHouse row, in Jae
     expect(logLine(publisher, 'batch published').map((l) => l.trace_id)).toContain(batchLink!.traceID);
     expect(logLine(sink, 'batch inserted').map((l) => l.trace_id)).toContain(insertLink!.traceID);
 
-    // No personal data in any log line: the user's email appears nowhere.
+    // No personal data in any span (statements are recorded without their parameters) ...
+    expect(JSON.stringify([...spans, ...batchTrace, ...insertTrace])).not.toContain(email);
+    // ... nor in any log line: the user's email appears nowhere.
     for (const service of [api, publisher, sink]) {
       expect(service.logLines.filter((l) => JSON.stringify(l).includes(email))).toEqual([]);
     }

@@ -12,6 +12,7 @@ import { registerInstrumentations } from '@opentelemetry/instrumentation';
 import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
 import { PgInstrumentation } from '@opentelemetry/instrumentation-pg';
 import { createAddHookMessageChannel } from 'import-in-the-middle';
+import { redactSqlLiterals } from './sql-redaction.js';
 import { tracingConfigured } from './telemetry.js';
 
 /** Requests that are not work: probes and scrapes would otherwise be most of the traces. */
@@ -28,9 +29,14 @@ if (tracingConfigured()) {
         // Outgoing calls (the schema registry) are traced only as part of some other work.
         requireParentforOutgoingSpans: true,
       }),
-      // Statements only, never their parameters (they hold personal data such as emails);
-      // queries outside any span (the publisher's idle polling) are not traced.
-      new PgInstrumentation({ requireParentSpan: true, enhancedDatabaseReporting: false }),
+      // Statements only, never their values (they hold personal data such as emails): no
+      // parameters, and literals inlined into the text are redacted. Queries outside any span
+      // (the publisher's idle polling) are not traced.
+      new PgInstrumentation({
+        requireParentSpan: true,
+        enhancedDatabaseReporting: false,
+        requestHook: (span, { query }) => span.setAttribute('db.query.text', redactSqlLiterals(query.text)),
+      }),
     ],
   });
   await waitForAllMessagesAcknowledged();
