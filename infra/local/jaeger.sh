@@ -1,9 +1,7 @@
 # Jaeger v2 (all-in-one, in-memory) for traces. Sourced by stack.sh.
-# Built from the Go module proxy: Jaeger's v2 tags do not match its module path, so the build
-# goes through the small module in infra/local/jaeger (go.mod + go.sum pin v1.76.0, released
-# from the same commit as v2.13.0), whose cmd/jaeger is the v2 binary. The first build takes a
-# few minutes and is cached per version; Go's module cache is reused between builds.
-# Skipped when LOCAL_TRACING=off.
+# Built from the Go module proxy (lib/go.sh): Jaeger's v2 tags do not match its module path, so
+# infra/local/jaeger/go.mod pins v1.76.0, released from the same commit as v2.13.0, whose
+# cmd/jaeger is the v2 binary. Skipped when LOCAL_TRACING=off.
 
 JAEGER_VERSION="1.76.0" # keep in step with infra/local/jaeger/go.mod
 JAEGER_OTLP_HTTP_PORT="${LOCAL_JAEGER_OTLP_HTTP_PORT:-24318}"
@@ -16,19 +14,9 @@ JAEGER_OTLP_ENDPOINT="http://127.0.0.1:$JAEGER_OTLP_HTTP_PORT"
 tracing_enabled() { [[ "${LOCAL_TRACING:-on}" != "off" ]]; }
 
 jaeger_build() {
-  [[ -x "$JAEGER_BIN" ]] && return 0
-  command -v go >/dev/null || die "Go is needed to build Jaeger (or set LOCAL_TRACING=off)"
-  log "building Jaeger $JAEGER_VERSION from the Go module proxy (first time only; a few minutes)"
-  local start
-  start=$(date +%s)
-  mkdir -p "$(dirname "$JAEGER_BIN")"
-  # -mod=readonly: every module must match the committed go.sum, so no checksum database is asked.
-  (cd "$ROOT_DIR/infra/local/jaeger" &&
-    GOFLAGS="-mod=readonly -buildvcs=false" go build -trimpath -o "$JAEGER_BIN.partial" \
-      github.com/jaegertracing/jaeger/cmd/jaeger) >"$LOG_DIR/jaeger-build.log" 2>&1 ||
-    { tail -n 20 "$LOG_DIR/jaeger-build.log" >&2; die "Jaeger build failed; see $LOG_DIR/jaeger-build.log"; }
-  mv "$JAEGER_BIN.partial" "$JAEGER_BIN"
-  log "Jaeger built in $(elapsed_since "$start")s"
+  tracing_enabled || return 0
+  go_build_cached "Jaeger $JAEGER_VERSION" "$ROOT_DIR/infra/local/jaeger" \
+    github.com/jaegertracing/jaeger/cmd/jaeger "$JAEGER_BIN"
 }
 
 jaeger_ready() { curl -sf "$JAEGER_QUERY_URL/api/services" >/dev/null; }

@@ -154,22 +154,18 @@ export function createSink({ kafka, store, decoder, deadLetters, logger, metrics
     if (rows.length === 0) return logInserted(); // all dead-lettered: nothing to insert
 
     const span = startInsertSpan(store.table, { ...front, partition, rows: rows.length }, traces);
+    const attempt = async () => {
+      try {
+        await store.insert(rows, token);
+      } catch (error) {
+        recordFailedAttempt(span, error); // each failed attempt shows on the batch's span
+        metrics.insertFailed();
+        throw error;
+      }
+    };
     await withSpan(span, async () => {
       try {
-        await retrying(
-          'insert',
-          partition,
-          async () => {
-            try {
-              await store.insert(rows, token);
-            } catch (error) {
-              recordFailedAttempt(span, error);
-              metrics.insertFailed();
-              throw error;
-            }
-          },
-          alive,
-        );
+        await retrying('insert', partition, attempt, alive);
         metrics.batchInserted(rows.length, (performance.now() - started) / 1000);
         logInserted();
         endStored(traces, span);

@@ -1,0 +1,23 @@
+# Builds Go programs from the Go module proxy, once per version. Sourced, never executed.
+# Each program has a small module in infra/local/<name>/ whose go.mod and go.sum pin it and all
+# its dependencies: `go install pkg@version` cannot build Jaeger or Prometheus (their go.mod files
+# carry replace directives, and Jaeger's v2 tags do not match its module path).
+
+# go_build_cached <what> <module dir> <package> <binary>: builds <package> into <binary> unless it
+# is there already. -mod=readonly: every module must match the committed go.sum, so no checksum
+# database is consulted. Go's module cache (~/go/pkg/mod) is reused between builds.
+go_build_cached() {
+  local what="$1" module_dir="$2" package="$3" binary="$4"
+  [[ -x "$binary" ]] && return 0
+  command -v go >/dev/null || die "Go is needed to build $what"
+  local build_log="$LOG_DIR/$(basename "$binary")-build.log" start
+  start=$(date +%s)
+  log "building $what from the Go module proxy (first time only; a few minutes)"
+  mkdir -p "$(dirname "$binary")"
+  (cd "$module_dir" &&
+    GOFLAGS="-mod=readonly -buildvcs=false" go build -trimpath -o "$binary.partial" "$package") \
+    >"$build_log" 2>&1 ||
+    { tail -n 20 "$build_log" >&2; die "building $what failed; see $build_log"; }
+  mv "$binary.partial" "$binary"
+  log "$what built in $(elapsed_since "$start")s"
+}
