@@ -6,3 +6,5 @@ export type { ServiceDefinition, StopService } from './service.js';
 export { packageVersion } from './package-version.js';
 export { backoffDelay } from './backoff.js';
 export type { BackoffPolicy } from './backoff.js';
+export { listen, startOpsServer } from './http-server.js';
+export type { OpsServerOptions, RunningServer } from './http-server.js';

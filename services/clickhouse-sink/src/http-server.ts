@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { startOpsServer, type Logger, type OpsServer, type Registry } from '@platform/observability';
-import { describeError } from '@platform/runtime';
+import type { Logger, Registry } from '@platform/observability';
+import { describeError, startOpsServer, type RunningServer } from '@platform/runtime';
 import type { EventStore } from './adapters/clickhouse/event-store.js';
 
 /**
@@ -15,7 +15,7 @@ export function startHttpServer(options: {
   store: EventStore;
   registry: Registry;
   logger: Logger;
-}): Promise<OpsServer> {
+}): Promise<RunningServer> {
   async function query(request: IncomingMessage, response: ServerResponse): Promise<boolean> {
     if (request.method !== 'POST' || request.url !== '/query') return false;
     const reply = (status: number, body: unknown) => {

@@ -1,6 +1,6 @@
 import { createKafka, createSchemaRegistry } from '@platform/kafka';
-import { createMetricsRegistry, startOpsServer } from '@platform/observability';
-import { packageVersion, runService } from '@platform/runtime';
+import { createMetricsRegistry } from '@platform/observability';
+import { packageVersion, runService, startOpsServer } from '@platform/runtime';
 import { createEventPublisher } from './adapters/kafka/event-publisher.js';
 import { createControlConnection } from './adapters/postgres/control-connection.js';
 import { createOutboxStore } from './adapters/postgres/outbox-store.js';
