@@ -37,22 +37,19 @@ export function startMessageSpan(
   groupId: string,
 ): MessageTrace {
   const parent = extractTraceContext(message.headers);
-  const span = tracer.startSpan(
-    `process ${position.topic}`,
-    {
-      kind: SpanKind.CONSUMER,
-      attributes: {
-        'messaging.system': 'kafka',
-        'messaging.operation.type': 'process',
-        'messaging.destination.name': position.topic,
-        'messaging.destination.partition.id': String(position.partition),
-        'messaging.kafka.offset': Number(position.offset),
-        'messaging.consumer.group.name': groupId,
-        ...(message.headers?.event_id ? { 'messaging.message.id': String(message.headers.event_id) } : {}),
-      },
-    },
-    parent,
-  );
+  const span = tracer.startSpan(`process ${position.topic}`, { kind: SpanKind.CONSUMER }, parent);
+  // Per message: attributes only for a span that is recorded (tracing on, request sampled).
+  if (span.isRecording()) {
+    span.setAttributes({
+      'messaging.system': 'kafka',
+      'messaging.operation.type': 'process',
+      'messaging.destination.name': position.topic,
+      'messaging.destination.partition.id': String(position.partition),
+      'messaging.kafka.offset': Number(position.offset),
+      'messaging.consumer.group.name': groupId,
+      ...(message.headers?.event_id ? { 'messaging.message.id': String(message.headers.event_id) } : {}),
+    });
+  }
   return { span, producer: trace.getSpanContext(parent) };
 }
 

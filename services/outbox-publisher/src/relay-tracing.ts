@@ -33,25 +33,26 @@ export function startEventSpan(row: OutboxRow, batch: Span, topic: string): Span
     ...(row.traceparent ? { traceparent: row.traceparent } : {}),
     ...(row.tracestate ? { tracestate: row.tracestate } : {}),
   });
-  return tracer.startSpan(
+  const span = tracer.startSpan(
     `send ${topic}`,
-    {
-      kind: SpanKind.PRODUCER,
-      links: [{ context: batch.spanContext() }],
-      attributes: {
-        'messaging.system': 'kafka',
-        'messaging.operation.type': 'send',
-        'messaging.destination.name': topic,
-        'messaging.message.id': row.eventId,
-        'messaging.kafka.message.key': row.aggregateId,
-        'outbox.id': row.id,
-        'outbox.event_type': row.eventType,
-        // How long the event waited in the outbox before this relay attempt took it.
-        'outbox.wait_ms': Math.max(0, Date.now() - row.eventDateTime.getTime()),
-      },
-    },
+    { kind: SpanKind.PRODUCER, links: [{ context: batch.spanContext() }] },
     stored,
   );
+  // Per event: attributes only for a span that is recorded (tracing on, request sampled).
+  if (span.isRecording()) {
+    span.setAttributes({
+      'messaging.system': 'kafka',
+      'messaging.operation.type': 'send',
+      'messaging.destination.name': topic,
+      'messaging.message.id': row.eventId,
+      'messaging.kafka.message.key': row.aggregateId,
+      'outbox.id': row.id,
+      'outbox.event_type': row.eventType,
+      // How long the event waited in the outbox before this relay attempt took it.
+      'outbox.wait_ms': Math.max(0, Date.now() - row.eventDateTime.getTime()),
+    });
+  }
+  return span;
 }
 
 /**
