@@ -21,7 +21,8 @@ export function jestConfig(overrides = {}) {
       // Read by infra/ci/summarize.js to print the run's "N passed, N failed" line.
       [
         path.join(import.meta.dirname, 'infra/ci/json-reporter.cjs'),
-        { outputFile: path.join(resultsDir, `${workspace}.json`) },
+        // TEST_RESULTS_LABEL (set by infra/ci/run-checks.sh) keeps the runs on each Kafka line apart.
+        { outputFile: path.join(resultsDir, process.env.TEST_RESULTS_LABEL ?? '', `${workspace}.json`) },
       ],
     ],
     ...overrides,

@@ -20,9 +20,18 @@ check format npx prettier --check --log-level warn .
 check lint npm run --silent lint
 check build npx turbo run build typecheck --output-logs=errors-only
 check prometheus-rules bash infra/prometheus/check.sh
-# jest results land in test-results/<workspace>.json through infra/ci/json-reporter.cjs.
-# A workspace whose jest could not even start writes no results; the runner's exit code catches it.
-if ! npx turbo run test --concurrency 1 --continue --output-logs=full; then
-  echo "failed test-runner" >>"$checks_file"
+# jest results land in test-results/<label>/<workspace>.json through infra/ci/json-reporter.cjs,
+# the label naming the Kafka line the suites ran on. A workspace whose jest could not even start
+# writes no results; the runner's exit code catches it.
+run_suites=(npx turbo run test --concurrency 1 --continue --output-logs=full)
+TEST_RESULTS_LABEL="kafka-${LOCAL_KAFKA_VERSION:-external}" "${run_suites[@]}" || echo "failed test-runner" >>"$checks_file"
+# The Kafka-facing suites once more on the other supported Kafka line, on a broker of that version
+# started beside the stack's (KAFKA_OTHER_LINE_VERSION, set by ./platform test; empty skips this).
+other="${KAFKA_OTHER_LINE_VERSION:-}"
+if [[ -n "$other" && "$other" != "${LOCAL_KAFKA_VERSION:-}" ]]; then
+  echo "[checks] Kafka-facing suites on Kafka $other"
+  TEST_RESULTS_LABEL="kafka-$other" bash infra/local/with-kafka.sh "$other" "${run_suites[@]}" \
+    --filter=@platform/kafka --filter=@platform/outbox-publisher --filter=@platform/clickhouse-sink \
+    --filter=@platform/system-tests || echo "failed test-runner-kafka-$other" >>"$checks_file"
 fi
 node infra/ci/summarize.js "$results_dir" "$checks_file"

@@ -1,5 +1,6 @@
 // Prints the run's final line, "N passed, N failed", from the jest totals of every workspace
-// plus the non-jest checks (format, lint, build). Exit code 1 when anything failed.
+// plus the non-jest checks (format, lint, build), and before it one line per label (the Kafka line
+// the suites ran on: test-results/<label>/<workspace>.json). Exit code 1 when anything failed.
 import fs from 'node:fs';
 import path from 'node:path';
 
@@ -7,12 +8,34 @@ const [resultsDir, checksFile] = process.argv.slice(2);
 let passed = 0;
 let failed = 0;
 
-for (const file of fs.existsSync(resultsDir) ? fs.readdirSync(resultsDir) : []) {
-  if (!file.endsWith('.json')) continue;
-  const totals = JSON.parse(fs.readFileSync(path.join(resultsDir, file), 'utf8'));
+/** Totals of the workspace result files directly in `dir`. */
+function readTotals(dir) {
+  const totals = { passed: 0, failed: 0, workspaces: 0 };
+  for (const file of fs.readdirSync(dir)) {
+    if (!file.endsWith('.json')) continue;
+    const workspace = JSON.parse(fs.readFileSync(path.join(dir, file), 'utf8'));
+    totals.passed += workspace.passed;
+    totals.failed += workspace.failed + workspace.failedSuites.length;
+    totals.workspaces += 1;
+    for (const suite of workspace.failedSuites) console.log(`suite failed to run: ${suite.file}`);
+  }
+  return totals;
+}
+
+const dirs = fs.existsSync(resultsDir) ? [resultsDir] : [];
+for (const entry of dirs.length ? fs.readdirSync(resultsDir, { withFileTypes: true }) : []) {
+  if (entry.isDirectory()) dirs.push(path.join(resultsDir, entry.name));
+}
+for (const dir of dirs) {
+  const totals = readTotals(dir);
+  if (totals.workspaces === 0) continue;
+  if (dir !== resultsDir) {
+    console.log(
+      `${path.basename(dir)}: ${totals.passed} passed, ${totals.failed} failed in ${totals.workspaces} workspaces`,
+    );
+  }
   passed += totals.passed;
-  failed += totals.failed + totals.failedSuites.length;
-  for (const suite of totals.failedSuites) console.log(`suite failed to run: ${suite.file}`);
+  failed += totals.failed;
 }
 
 for (const line of fs.readFileSync(checksFile, 'utf8').split('\n').filter(Boolean)) {

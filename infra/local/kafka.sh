@@ -1,26 +1,50 @@
 # Apache Kafka in KRaft mode (broker and controller in one process) from Maven Central jars. Sourced.
-# Version 3.9: kafkajs 2.2.4 speaks the protocol versions of the 0.10-3.x era, several of which
-# Kafka 4.0 removed (KIP-896); 3.9 is the newest line that keeps them and has KRaft standalone.
+#
+# The broker version is a setting (LOCAL_KAFKA_VERSION). Two lines are supported and tested:
+# 4.x, the default, and 3.9, the last 3.x line. kafkajs 2.2.4 was tried on both: every request the
+# platform sends uses an API version that 4.x kept after KIP-896 (README, "Kafka 4").
+# Older 3.x releases are refused: formatting with --standalone (KIP-853) arrived in 3.9.
 
-KAFKA_VERSION="${LOCAL_KAFKA_VERSION:-3.9.1}"
-KAFKA_PORT="${LOCAL_KAFKA_PORT:-27092}"
-KAFKA_CONTROLLER_PORT="${LOCAL_KAFKA_CONTROLLER_PORT:-27093}"
-KAFKA_HOME="$CACHE_DIR/kafka-$KAFKA_VERSION"
-KAFKA_DATA="$STATE_DIR/kafka"
-KAFKA_LOG="$LOG_DIR/kafka.log"
+KAFKA_DEFAULT_VERSION="4.4.0"
+# The other supported line: `./platform test` runs the Kafka-facing suites on it as well.
+KAFKA_OTHER_LINE_VERSION="${LOCAL_KAFKA_OTHER_VERSION-3.9.1}"
+
+# kafka_configure <name> <version> <port> <controller port>: which broker the functions below
+# act on. The stack's own broker is "kafka"; with-kafka.sh configures a second one beside it.
+kafka_configure() {
+  KAFKA_NAME="$1"
+  KAFKA_VERSION="$2"
+  KAFKA_PORT="$3"
+  KAFKA_CONTROLLER_PORT="$4"
+  [[ "$KAFKA_VERSION" =~ ^(3\.9|4\.[0-9]+)\.[0-9]+$ ]] ||
+    die "Kafka version '$KAFKA_VERSION' is not supported: use 3.9.x or 4.x.y (LOCAL_KAFKA_VERSION)"
+  KAFKA_HOME="$CACHE_DIR/kafka-$KAFKA_VERSION"
+  # One data directory per version: 3.9 cannot read storage that 4.x has written.
+  KAFKA_DATA="$STATE_DIR/$KAFKA_NAME-$KAFKA_VERSION"
+  KAFKA_LOG="$LOG_DIR/$KAFKA_NAME.log"
+}
+
+kafka_configure kafka "${LOCAL_KAFKA_VERSION:-$KAFKA_DEFAULT_VERSION}" \
+  "${LOCAL_KAFKA_PORT:-27092}" "${LOCAL_KAFKA_CONTROLLER_PORT:-27093}"
 
 kafka_install() {
   [[ -f "$KAFKA_HOME/.complete" ]] && return 0
   command -v mvn >/dev/null || die "Maven (mvn) is needed to fetch the Kafka jars"
   log "fetching Kafka $KAFKA_VERSION jars from Maven Central into $KAFKA_HOME"
   rm -rf "$KAFKA_HOME/lib"
-  KAFKA_VERSION="$KAFKA_VERSION" mvn -q -B -f "$ROOT_DIR/infra/local/kafka/pom.xml" \
+  # The profile picks the logging binding of the line (see pom.xml).
+  KAFKA_VERSION="$KAFKA_VERSION" mvn -q -B -f "$ROOT_DIR/infra/local/kafka/pom.xml" -P "kafka${KAFKA_VERSION%%.*}" \
     dependency:copy-dependencies -DincludeScope=runtime -DoutputDirectory="$KAFKA_HOME/lib" >>"$LOG_DIR/install.log" 2>&1 ||
     die "could not fetch Kafka $KAFKA_VERSION from Maven Central; see $LOG_DIR/install.log"
   touch "$KAFKA_HOME/.complete"
 }
 
-kafka_java() { java -cp "$KAFKA_HOME/lib/*" -Dlog4j.configuration="file:$ROOT_DIR/infra/local/kafka/log4j.properties" "$@"; }
+# 3.x reads the first logging setting (reload4j), 4.x the second (log4j2); each ignores the other.
+KAFKA_LOGGING_OPTS=(
+  "-Dlog4j.configuration=file:$ROOT_DIR/infra/local/kafka/log4j.properties"
+  "-Dlog4j2.configurationFile=file:$ROOT_DIR/infra/local/kafka/log4j2.properties"
+)
+kafka_java() { java -cp "$KAFKA_HOME/lib/*" "${KAFKA_LOGGING_OPTS[@]}" "$@"; }
 
 kafka_write_config() {
   mkdir -p "$KAFKA_DATA"
@@ -49,9 +73,15 @@ kafka_ready() {
   port_open "$KAFKA_PORT" && grep -q 'Kafka Server started' "$KAFKA_LOG"
 }
 
+kafka_running_version() { cat "$RUN_DIR/$KAFKA_NAME.version" 2>/dev/null || echo unknown; }
+
 kafka_up() {
-  if pid_alive kafka && port_open "$KAFKA_PORT"; then
-    log "Kafka already running on port $KAFKA_PORT"
+  if pid_alive "$KAFKA_NAME" && port_open "$KAFKA_PORT"; then
+    local running
+    running=$(kafka_running_version)
+    [[ "$running" == "$KAFKA_VERSION" ]] ||
+      die "Kafka $running is running on port $KAFKA_PORT, not $KAFKA_VERSION; stop it first (./platform stack down)"
+    log "Kafka $KAFKA_VERSION already running on port $KAFKA_PORT"
     return 0
   fi
   port_open "$KAFKA_PORT" && die "port $KAFKA_PORT is taken by another process; set LOCAL_KAFKA_PORT"
@@ -60,20 +90,30 @@ kafka_up() {
   kafka_write_config
   if [[ ! -f "$KAFKA_DATA/logs/meta.properties" ]]; then
     log "formatting Kafka storage in $KAFKA_DATA/logs"
+    local cluster_id
+    # 4.x logs a line to stdout before printing the id: the id is the last line.
+    cluster_id=$(kafka_java kafka.tools.StorageTool random-uuid | tail -n 1)
     kafka_java kafka.tools.StorageTool format --standalone --ignore-formatted \
-      -t "$(kafka_java kafka.tools.StorageTool random-uuid)" -c "$KAFKA_DATA/server.properties" >>"$KAFKA_LOG" 2>&1 ||
+      -t "$cluster_id" -c "$KAFKA_DATA/server.properties" >>"$KAFKA_LOG" 2>&1 ||
       die "formatting Kafka storage failed; see $KAFKA_LOG"
   fi
   [[ -f "$KAFKA_LOG" ]] && mv "$KAFKA_LOG" "$KAFKA_LOG.previous"
   log "starting Kafka $KAFKA_VERSION on port $KAFKA_PORT"
-  start_bg kafka "$KAFKA_LOG" java -Xms256m -Xmx1g -XX:+UseG1GC -cp "$KAFKA_HOME/lib/*" \
-    -Dlog4j.configuration="file:$ROOT_DIR/infra/local/kafka/log4j.properties" \
-    kafka.Kafka "$KAFKA_DATA/server.properties"
-  wait_until 120 "Kafka" "$KAFKA_LOG" kafka_ready
+  echo "$KAFKA_VERSION" >"$RUN_DIR/$KAFKA_NAME.version"
+  start_bg "$KAFKA_NAME" "$KAFKA_LOG" java -Xms256m -Xmx1g -XX:+UseG1GC -cp "$KAFKA_HOME/lib/*" \
+    "${KAFKA_LOGGING_OPTS[@]}" kafka.Kafka "$KAFKA_DATA/server.properties"
+  wait_until 120 "Kafka $KAFKA_VERSION" "$KAFKA_LOG" kafka_ready
 }
 
-kafka_down() { stop_pid kafka 60; }
+kafka_down() {
+  stop_pid "$KAFKA_NAME" 60
+  rm -f "$RUN_DIR/$KAFKA_NAME.version"
+}
 
 kafka_status() {
-  if pid_alive kafka && port_open "$KAFKA_PORT"; then echo "kafka             up    127.0.0.1:$KAFKA_PORT"; else echo "kafka             down"; fi
+  if pid_alive "$KAFKA_NAME" && port_open "$KAFKA_PORT"; then
+    printf '%-17s up    127.0.0.1:%s (Kafka %s)\n' "$KAFKA_NAME" "$KAFKA_PORT" "$(kafka_running_version)"
+  else
+    printf '%-17s down\n' "$KAFKA_NAME"
+  fi
 }

@@ -17,6 +17,8 @@ EXTERNAL_SCHEMA_REGISTRY_URL="$(external_value "${SCHEMA_REGISTRY_URL:-}" "$REGI
 stack_env() {
   # Where the broker's jars are: tests that must stop and restart a broker start their own.
   export LOCAL_KAFKA_LIB="$KAFKA_HOME/lib"
+  # Which Kafka the suites talk to, when it is the local one (a test checks the broker is that line).
+  if [[ -z "$EXTERNAL_KAFKA_BROKERS" ]]; then export LOCAL_KAFKA_VERSION="$KAFKA_VERSION"; fi
   export DATABASE_URL="${EXTERNAL_DATABASE_URL:-$(pg_url)}"
   export KAFKA_BROKERS="${EXTERNAL_KAFKA_BROKERS:-127.0.0.1:$KAFKA_PORT}"
   export SCHEMA_REGISTRY_URL="${EXTERNAL_SCHEMA_REGISTRY_URL:-$REGISTRY_URL}"

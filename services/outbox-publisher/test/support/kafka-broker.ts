@@ -41,12 +41,15 @@ export async function startOwnBroker() {
       'group.initial.rebalance.delay.ms=0',
     ].join('\n'),
   );
-  const log4j = path.resolve(import.meta.dirname, '../../../../infra/local/kafka/log4j.properties');
+  // Kafka 3.x logs through reload4j, 4.x through log4j2: each reads its own setting.
+  const logConfig = (file: string) =>
+    path.resolve(import.meta.dirname, '../../../../infra/local/kafka', file);
   const java = (args: string[]) => [
     '-Xmx512m',
     '-cp',
     `${lib}/*`,
-    `-Dlog4j.configuration=file:${log4j}`,
+    `-Dlog4j.configuration=file:${logConfig('log4j.properties')}`,
+    `-Dlog4j2.configurationFile=file:${logConfig('log4j2.properties')}`,
     ...args,
   ];
   const clusterId = execFileSync('java', java(['kafka.tools.StorageTool', 'random-uuid']))
