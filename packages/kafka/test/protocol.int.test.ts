@@ -28,12 +28,13 @@ describe('kafkajs request versions on this broker (real broker)', () => {
       },
   });
 
-  it('is the Kafka line the run names (LOCAL_KAFKA_VERSION)', async () => {
-    const expected = process.env.LOCAL_KAFKA_VERSION;
-    if (!expected) throw new Error('LOCAL_KAFKA_VERSION must name the broker version (run via ./platform)');
+  // LOCAL_KAFKA_VERSION is set when the run uses the local stack's broker (./platform); an
+  // external broker (KAFKA_BROKERS given) has no version to check against.
+  const localVersion = process.env.LOCAL_KAFKA_VERSION;
+  (localVersion ? it : it.skip)('is the Kafka line the run names (LOCAL_KAFKA_VERSION)', async () => {
     const fetch = (await brokerApiVersions(config.brokers[0]!)).find((api) => api.apiKey === 1);
     // KIP-896: 4.x accepts Fetch from v4 on; 3.x still from v0.
-    expect(fetch?.minVersion).toBe(expected.startsWith('4.') ? 4 : 0);
+    expect(fetch?.minVersion).toBe(localVersion!.startsWith('4.') ? 4 : 0);
   });
 
   it('uses only versions the broker accepts, for everything the platform does', async () => {
@@ -93,7 +94,7 @@ describe('kafkajs request versions on this broker (real broker)', () => {
       ]),
     );
     console.log(
-      `kafkajs requests on Kafka ${process.env.LOCAL_KAFKA_VERSION}: ${[...sent.keys()].sort().join(', ')}`,
+      `kafkajs requests on Kafka ${localVersion ?? '(external broker)'}: ${[...sent.keys()].sort().join(', ')}`,
     );
   });
 });
