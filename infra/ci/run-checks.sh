@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Every check of the test command, in order: format, lint, build (strict type-check), the
-# Prometheus config and alert rules (promtool), then each workspace's jest suites. Expects Node, dependencies and the stack to be ready (./platform test).
+# Prometheus config and alert rules (promtool), then each workspace's jest suites on the stack's
+# Kafka, then the Kafka-facing suites on the other supported Kafka line. Expects Node,
+# dependencies and the stack to be ready (./platform test).
 # Every step runs even when an earlier one failed, so one run reports everything.
 set -uo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
