@@ -1,5 +1,5 @@
 import Router from '@koa/router';
-import Koa from 'koa';
+import Koa, { type Middleware } from 'koa';
 import type { Logger, Registry } from '@platform/observability';
 import { httpMetrics } from './http/http-metrics.js';
 import { openApiDocument } from './http/openapi.js';
@@ -56,11 +56,30 @@ export function createApp(deps: AppDeps): Koa {
   const app = new Koa();
   app.use(httpMetrics(deps.metrics));
   app.use(requestContext(deps.logger));
-  for (const router of createRouters(deps)) {
-    app.use(router.routes());
-    app.use(router.allowedMethods());
-  }
+  const routers = createRouters(deps);
+  app.use(methodNotAllowed(routers));
+  for (const router of routers) app.use(router.routes());
   return app;
+}
+
+/**
+ * A path that exists under other methods answers 405 with their Allow list (OPTIONS: 204 with it),
+ * across all routers. Not the routers' own allowedMethods(): each sees only its own routes, and
+ * they answer 501 to a method no route uses (TRACE, CONNECT, WebDAV's). Node's HTTP parser has
+ * already refused methods it does not know, so every method that gets here is a recognised one.
+ */
+function methodNotAllowed(routers: Router[]): Middleware {
+  const layers = routers.flatMap((router) => router.stack).filter((layer) => layer.methods.length > 0);
+  return async (ctx, next) => {
+    await next();
+    if (ctx.status !== 404 || ctx.body != null) return; // a route answered (its 404s have bodies)
+    const allowed = new Set(
+      layers.filter((layer) => layer.match(ctx.path)).flatMap((layer) => layer.methods),
+    );
+    if (allowed.size === 0) return;
+    ctx.set('Allow', [...allowed].join(', '));
+    ctx.status = ctx.method === 'OPTIONS' ? 204 : 405;
+  };
 }
 
 /** Every route, as "METHOD /path/{param}" (the OpenAPI spelling), HEAD left out. */

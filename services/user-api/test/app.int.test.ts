@@ -1,3 +1,4 @@
+import http from 'node:http';
 import { Registry } from '@platform/observability';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { memoryLogger } from '@platform/testing';
@@ -69,6 +70,51 @@ describe('user-api HTTP basics (real PostgreSQL)', () => {
       instance: '/nope',
       request_id: response.headers.get('x-request-id'),
     });
+  });
+
+  // fetch() refuses TRACE and CONNECT, so these go through node:http.
+  const rawRequest = (method: string, path: string) =>
+    new Promise<{ status: number; allow: string | undefined; type: string | undefined; body: string }>(
+      (resolve, reject) => {
+        const request = http.request(`${base}${path}`, { method }, (response) => {
+          let body = '';
+          response.on('data', (chunk: Buffer) => (body += chunk.toString()));
+          response.on('end', () =>
+            resolve({
+              status: response.statusCode!,
+              allow: response.headers.allow,
+              type: response.headers['content-type'],
+              body,
+            }),
+          );
+        });
+        request.on('error', reject);
+        request.end();
+      },
+    );
+
+  it.each([
+    ['TRACE', '/healthz', 'HEAD, GET'],
+    ['DELETE', '/healthz', 'HEAD, GET'],
+    ['PUT', '/users', 'POST, HEAD, GET'],
+    ['TRACE', '/users/00000000-0000-7000-8000-000000000000', 'HEAD, GET, PATCH, DELETE'],
+  ])('answers %s %s with 405, its Allow list and a problem document', async (method, path, allow) => {
+    const response = await rawRequest(method, path);
+    expect(response.status).toBe(405);
+    expect(response.allow?.split(', ').sort()).toEqual(allow.split(', ').sort());
+    expect(response.type).toMatch(/^application\/problem\+json/);
+    expect(JSON.parse(response.body)).toEqual(
+      expect.objectContaining({ type: 'method-not-allowed', status: 405, instance: path }),
+    );
+  });
+
+  it('lists the methods of a path for OPTIONS, and answers 404 for any method on no path', async () => {
+    const options = await rawRequest('OPTIONS', '/users');
+    expect(options.status).toBe(204);
+    expect(options.allow?.split(', ').sort()).toEqual(['GET', 'HEAD', 'POST']);
+    const nowhere = await rawRequest('TRACE', '/nope');
+    expect(nowhere.status).toBe(404);
+    expect(nowhere.allow).toBeUndefined();
   });
 
   it('is not ready once the database is unreachable', async () => {

@@ -53,6 +53,19 @@ describe('user input', () => {
     });
   });
 
+  it('keeps any well-formed text without control characters, trimming surrounding whitespace', () => {
+    expect(parseInput(createUserInput, { email: 'zoë@exämple.io', name: '\tZoë 🚀 Ñandú\n' })).toEqual({
+      email: 'zoë@exämple.io',
+      name: 'Zoë 🚀 Ñandú',
+    });
+  });
+
+  it('refuses control characters inside the text and unpaired surrogates', () => {
+    for (const name of ['a\u0000b', 'tab\there', 'a\u001bb', 'a\u009fb', '\ud83d', 'x\ude80']) {
+      expect(() => parseInput(createUserInput, { email: 'a@x.io', name })).toThrow(ClientError);
+    }
+  });
+
   it('lists every problem with its field', () => {
     try {
       parseInput(updateUserInput, { email: 'nope', name: '', extra: 1 });
