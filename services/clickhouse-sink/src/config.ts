@@ -7,7 +7,14 @@ import {
   schemaRegistryEnvShape,
 } from '@platform/kafka';
 import type { KafkaConfig, SchemaRegistryConfig } from '@platform/kafka';
-import { baseConfig, baseEnvShape, envField, parseEnv, type BaseConfig } from '@platform/runtime';
+import {
+  baseConfig,
+  baseEnvShape,
+  ConfigError,
+  envField,
+  parseEnv,
+  type BaseConfig,
+} from '@platform/runtime';
 import type { ClickHouseConfig } from './adapters/clickhouse/client.js';
 import type { SinkSettings } from './sink.js';
 
@@ -33,6 +40,13 @@ const envShape = {
   SINK_COMMIT_INTERVAL_MS: envField.positiveInt(600_000).default(1000),
   SINK_BACKOFF_INITIAL_MS: envField.positiveInt(60_000).default(200),
   SINK_BACKOFF_MAX_MS: envField.positiveInt(600_000).default(30_000),
+  /**
+   * How long the group waits for a silent member before giving its partitions to others: after a
+   * crash (SIGKILL: no LeaveGroup) a restarted sink stalls about this long. 6 s is the broker's
+   * default minimum (group.min.session.timeout.ms). README, "Restart after a crash".
+   */
+  SINK_SESSION_TIMEOUT_MS: envField.positiveInt(300_000).default(6000),
+  SINK_HEARTBEAT_INTERVAL_MS: envField.positiveInt(100_000).default(1000),
   SINK_HTTP_HOST: z.string().default('127.0.0.1'),
   SINK_HTTP_PORT: envField.port().default(9464),
 };
@@ -49,6 +63,12 @@ export interface SinkConfig extends BaseConfig {
 
 export function loadSinkConfig(env: NodeJS.ProcessEnv = process.env): SinkConfig {
   const e = parseEnv(envShape, env);
+  // Kafka's own rule of thumb: at least three heartbeats per session, or one late one evicts.
+  if (e.SINK_HEARTBEAT_INTERVAL_MS * 3 > e.SINK_SESSION_TIMEOUT_MS) {
+    throw new ConfigError([
+      `SINK_HEARTBEAT_INTERVAL_MS: must be at most a third of SINK_SESSION_TIMEOUT_MS (${e.SINK_SESSION_TIMEOUT_MS} ms)`,
+    ]);
+  }
   return Object.freeze({
     ...baseConfig(e),
     kafka: kafkaConfig(e, 'clickhouse-sink'),
@@ -71,6 +91,8 @@ export function loadSinkConfig(env: NodeJS.ProcessEnv = process.env): SinkConfig
       flushIntervalMs: e.SINK_FLUSH_INTERVAL_MS,
       commitIntervalMs: e.SINK_COMMIT_INTERVAL_MS,
       backoff: { initialMs: e.SINK_BACKOFF_INITIAL_MS, maxMs: e.SINK_BACKOFF_MAX_MS },
+      sessionTimeoutMs: e.SINK_SESSION_TIMEOUT_MS,
+      heartbeatIntervalMs: e.SINK_HEARTBEAT_INTERVAL_MS,
     },
     http: { host: e.SINK_HTTP_HOST, port: e.SINK_HTTP_PORT },
   });

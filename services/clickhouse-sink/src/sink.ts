@@ -27,6 +27,9 @@ export interface SinkSettings {
   /** Stored offsets are committed this often (and at shutdown): never before the insert. */
   commitIntervalMs: number;
   backoff: BackoffPolicy;
+  /** Consumer group session: a crashed member's partitions move after this long. */
+  sessionTimeoutMs: number;
+  heartbeatIntervalMs: number;
 }
 
 export interface SinkDeps {
@@ -55,7 +58,16 @@ interface Slot {
  * insert and commit stores nothing twice.
  */
 export function createSink({ kafka, store, decoder, deadLetters, logger, metrics, settings }: SinkDeps) {
-  const consumer: Consumer = kafka.consumer({ groupId: settings.groupId, allowAutoTopicCreation: false });
+  const consumer: Consumer = kafka.consumer({
+    groupId: settings.groupId,
+    allowAutoTopicCreation: false,
+    sessionTimeout: settings.sessionTimeoutMs,
+    heartbeatInterval: settings.heartbeatIntervalMs,
+  });
+  // kafkajs heartbeats only between batches and when asked to; a wait of ours (an insert retried
+  // while ClickHouse is down, a timed flush holding a partition) must ask, or a short session
+  // would evict this member while it is healthy. Taken from the first batch: it is the group's.
+  let heartbeat: () => Promise<void> = async () => undefined;
   const batches = new Map<number, PartitionBatch<Slot>>();
   const stored = new Map<number, bigint>(); // highest offset stored (or dead-lettered) per partition
   const committed = new Map<number, bigint>(); // next offset committed per partition
@@ -127,8 +139,17 @@ export function createSink({ kafka, store, decoder, deadLetters, logger, metrics
         });
         // Backpressure: fetch nothing more for this partition until it is stored again.
         if (attempt === 1) consumer.pause(target);
-        await new Promise((resolve) => setTimeout(resolve, delayMs));
+        await waitHeartbeating(delayMs);
       }
+    }
+  }
+
+  /** Sleeps, heartbeating meanwhile (a rebalance in progress makes the heartbeat throw: ignored). */
+  async function waitHeartbeating(ms: number): Promise<void> {
+    const until = Date.now() + ms;
+    for (let left = ms; left > 0; left = until - Date.now()) {
+      await new Promise((resolve) => setTimeout(resolve, Math.min(left, settings.heartbeatIntervalMs)));
+      await heartbeat().catch(() => undefined);
     }
   }
 
@@ -215,23 +236,32 @@ export function createSink({ kafka, store, decoder, deadLetters, logger, metrics
   async function eachBatch({
     batch,
     resolveOffset,
-    heartbeat,
+    heartbeat: groupHeartbeat,
     isRunning,
     isStale,
   }: EachBatchPayload): Promise<void> {
+    heartbeat = groupHeartbeat;
     const { partition } = batch;
     const alive = () => isRunning() && !isStale() && !stopping;
-    await withPartition(partition, async () => {
-      await loadStoredOffsets();
-      for (const message of batch.messages) {
-        if (!alive()) return;
-        // Already in ClickHouse (redelivered after a crash or a rebalance): skip, do not store twice.
-        if (BigInt(message.offset) > (stored.get(partition) ?? -1n)) await accept(message, partition, alive);
-        resolveOffset(message.offset); // fetch position only; commits happen after inserts
-        await flush(partition, false, alive);
-        await heartbeat();
-      }
-    });
+    // Waiting for the partition (a timed flush may hold it) is waiting too.
+    const waiting = setInterval(() => void heartbeat().catch(() => undefined), settings.heartbeatIntervalMs);
+    try {
+      await withPartition(partition, async () => {
+        clearInterval(waiting);
+        await loadStoredOffsets();
+        for (const message of batch.messages) {
+          if (!alive()) return;
+          // Already in ClickHouse (redelivered after a crash or a rebalance): skip, do not store twice.
+          if (BigInt(message.offset) > (stored.get(partition) ?? -1n))
+            await accept(message, partition, alive);
+          resolveOffset(message.offset); // fetch position only; commits happen after inserts
+          await flush(partition, false, alive);
+          await heartbeat();
+        }
+      });
+    } finally {
+      clearInterval(waiting);
+    }
   }
 
   /**

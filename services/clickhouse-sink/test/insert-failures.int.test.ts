@@ -39,6 +39,68 @@ describe('ClickHouse inserts failing for a while (real Kafka, registry, ClickHou
     fs.rmSync(dataDir, { recursive: true, force: true });
   });
 
+  it('stays in the group through an outage longer than its session (it heartbeats while it waits)', async () => {
+    const topic = uniqueName('outage');
+    const groupId = uniqueName('outage-sink');
+    await createTopic(topic, 1);
+    await produceEvents(
+      topic,
+      Array.from({ length: 500 }, () => userCreated()),
+    );
+    // ClickHouse refuses every insert for three session timeouts; the backoff sleeps up to 4 s,
+    // longer than a third of the session, so only heartbeats sent during the waits keep it in.
+    const sessionTimeoutMs = 6000;
+    const real = createEventStore(writer, reader, target);
+    let outageEnds = Number.POSITIVE_INFINITY;
+    const store: EventStore = {
+      ...real,
+      async insert(rows, token) {
+        if (outageEnds === Number.POSITIVE_INFINITY) outageEnds = Date.now() + 3 * sessionTimeoutMs;
+        if (Date.now() < outageEnds) throw new Error('injected: ClickHouse is down');
+        await real.insert(rows, token);
+      },
+    };
+    const { logger, lines } = memoryLogger();
+    const kafka = createKafka({ brokers: brokers(), clientId: 'outage-test' }, logger);
+    const sink = createSink({
+      kafka,
+      store,
+      decoder: createAvroDecoder(createSchemaRegistry({ url: process.env.SCHEMA_REGISTRY_URL! })),
+      deadLetters: createDeadLetterQueue(kafka, uniqueName('outage-dlq')),
+      logger,
+      metrics: createSinkMetrics(new Registry()),
+      settings: {
+        topic,
+        groupId,
+        // Full batches are inserted inside kafkajs's batch callback, which blocks its own
+        // heartbeats while the insert is retried: the case that needs ours.
+        batchSize: 100,
+        flushIntervalMs: 60_000,
+        commitIntervalMs: 200,
+        backoff: { initialMs: 1000, maxMs: 4000 },
+        sessionTimeoutMs,
+        heartbeatIntervalMs: 1000,
+      },
+    });
+    await sink.start();
+    try {
+      await waitFor(
+        'every event stored and committed after the outage',
+        async () => (await committedOffsets(groupId, topic)).get(0) === 500,
+        90_000,
+      );
+    } finally {
+      await sink.stop();
+    }
+    expect(Date.now()).toBeGreaterThan(outageEnds); // the outage happened, and ended
+    // One assignment at start; an eviction would have brought a second.
+    expect(lines.filter((l) => l.message === 'partitions assigned')).toHaveLength(1);
+    const [row] = (await real.readOnlyQuery(
+      `SELECT count() AS total FROM analytics.event_log WHERE kafka_topic = '${topic}'`,
+    )) as { total: string }[];
+    expect(row!.total).toBe('500');
+  }, 120_000);
+
   it('loses nothing, stores nothing twice, never commits past what is stored, and resumes', async () => {
     const topic = uniqueName('failures');
     const groupId = uniqueName('failures-sink');
@@ -78,12 +140,14 @@ describe('ClickHouse inserts failing for a while (real Kafka, registry, ClickHou
         flushIntervalMs: 500,
         commitIntervalMs: 100,
         backoff: { initialMs: 100, maxMs: 400 },
+        sessionTimeoutMs: 6000,
+        heartbeatIntervalMs: 1000,
       },
     });
 
     const count = async () => {
       const [row] = (await real.readOnlyQuery(
-        'SELECT count() AS total, uniqExact(event_id) AS unique FROM analytics.event_log',
+        `SELECT count() AS total, uniqExact(event_id) AS unique FROM analytics.event_log WHERE kafka_topic = '${topic}'`,
       )) as { total: string; unique: string }[];
       return row!;
     };
