@@ -46,4 +46,39 @@ describe('SIGKILL after an insert, before its commit (real Kafka, registry, Clic
     second.process.signal('SIGTERM');
     expect(await second.process.exitCode()).toBe(0);
   });
+
+  it('stores again soon after a SIGKILL and an immediate restart (no wait for the dead member)', async () => {
+    const next = sinkTarget('restart');
+    await createTopic(next.topic, 3);
+    await produceEvents(
+      next.topic,
+      Array.from({ length: 300 }, () => userCreated()),
+    );
+    const count = async (sink: ReturnType<typeof startSink>) =>
+      Number((await sink.query<{ n: string }>('SELECT count() AS n FROM analytics.event_log'))[0]!.n);
+    const first = startSink(next); // default session timeout and heartbeat
+    await waitFor('300 rows stored', async () => (await count(first)) === 300);
+    await waitFor('offsets committed', async () => {
+      const offsets = await committedOffsets(next.groupId, next.topic);
+      return [...offsets.values()].reduce((sum, offset) => sum + Math.max(0, offset), 0) === 300;
+    });
+
+    first.process.signal('SIGKILL');
+    await first.process.exitCode();
+    const restartedAt = performance.now();
+    const second = startSink(next);
+    await produceEvents(
+      next.topic,
+      Array.from({ length: 30 }, () => userCreated()),
+    );
+    await waitFor('the new events stored', async () => (await count(second)) === 330, 60_000);
+    const seconds = (performance.now() - restartedAt) / 1000;
+    // Reported, not held to the 10 s target (shared machines); the bound fails kafkajs's former
+    // default, a 30 s session the dead member held the partitions for.
+    console.log(`sink restart after SIGKILL: new events stored ${seconds.toFixed(1)} s after the restart`);
+    expect(seconds).toBeLessThan(25);
+    second.process.signal('SIGTERM');
+    expect(await second.process.exitCode()).toBe(0);
+    fs.rmSync(next.dataDir, { recursive: true, force: true });
+  });
 });
