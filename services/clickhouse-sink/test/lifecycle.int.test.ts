@@ -62,4 +62,12 @@ describe('clickhouse-sink process life cycle', () => {
     expect(sink.process.stderr).toContain('SINK_BATCH_SIZE: expected a whole number (got "many")');
     expect(sink.process.stderr).toContain('CLICKHOUSE_TABLE: expected a plain identifier (got "drop table")');
   });
+
+  it('refuses a heartbeat interval of more than a third of the session timeout', async () => {
+    const sink = startSink(target, { SINK_SESSION_TIMEOUT_MS: '6000', SINK_HEARTBEAT_INTERVAL_MS: '2500' });
+    expect(await sink.process.exitCode()).toBe(78);
+    expect(sink.process.stderr).toContain(
+      'SINK_HEARTBEAT_INTERVAL_MS: must be at most a third of SINK_SESSION_TIMEOUT_MS (6000 ms)',
+    );
+  });
 });
