@@ -42,6 +42,13 @@ export interface SinkDeps {
   settings: SinkSettings;
 }
 
+// Group errors telling a member to rejoin (kafkajs's error type names).
+const REBALANCE_SIGNALS = new Set(['REBALANCE_IN_PROGRESS', 'UNKNOWN_MEMBER_ID', 'ILLEGAL_GENERATION']);
+const isRebalanceSignal = (error: unknown) =>
+  typeof error === 'object' &&
+  error !== null &&
+  REBALANCE_SIGNALS.has(String((error as { type?: unknown }).type));
+
 // A message sent to the dead-letter topic keeps its place in the batch with a null row: the
 // batch's offset range stays contiguous, so its commit covers it only once the rows before it
 // are stored. `trace` is the message's open span, ended when its row is stored.
@@ -144,12 +151,18 @@ export function createSink({ kafka, store, decoder, deadLetters, logger, metrics
     }
   }
 
-  /** Sleeps, heartbeating meanwhile (a rebalance in progress makes the heartbeat throw: ignored). */
+  /**
+   * Sleeps, heartbeating meanwhile. The group answering that it rebalances ends the wait with
+   * that error: what is being retried is no longer ours to store, and kafkajs rejoins only once
+   * the batch callback returns. Other heartbeat failures (the broker unreachable) are kafkajs's.
+   */
   async function waitHeartbeating(ms: number): Promise<void> {
     const until = Date.now() + ms;
     for (let left = ms; left > 0; left = until - Date.now()) {
       await new Promise((resolve) => setTimeout(resolve, Math.min(left, settings.heartbeatIntervalMs)));
-      await heartbeat().catch(() => undefined);
+      await heartbeat().catch((error: unknown) => {
+        if (isRebalanceSignal(error)) throw error;
+      });
     }
   }
 
@@ -305,6 +318,9 @@ export function createSink({ kafka, store, decoder, deadLetters, logger, metrics
         // (it will be delivered again) and re-read what is stored.
         for (const batch of batches.values()) batch.clear();
         assigned = new Set(event.payload.memberAssignment[settings.topic] ?? []);
+        // A partition paused for an insert retried when the group rebalanced would stay paused
+        // (kafkajs keeps pauses across assignments): nothing of ours waits on it any more.
+        consumer.resume([{ topic: settings.topic, partitions: [...assigned] }]);
         storedLoaded = false;
         stored.clear();
         committed.clear();

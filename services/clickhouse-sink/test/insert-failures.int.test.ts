@@ -101,6 +101,75 @@ describe('ClickHouse inserts failing for a while (real Kafka, registry, ClickHou
     expect(row!.total).toBe('500');
   }, 120_000);
 
+  it('lets the group rebalance during an outage, then resumes the partition it gets back', async () => {
+    const topic = uniqueName('rebalance');
+    const groupId = uniqueName('rebalance-sink');
+    await createTopic(topic, 1);
+    await produceEvents(
+      topic,
+      Array.from({ length: 300 }, () => userCreated()),
+    );
+    const real = createEventStore(writer, reader, target);
+    let down = true; // ClickHouse refuses every insert until the test says otherwise
+    const store: EventStore = {
+      ...real,
+      async insert(rows, token) {
+        if (down) throw new Error('injected: ClickHouse is down');
+        await real.insert(rows, token);
+      },
+    };
+    const { logger, lines } = memoryLogger();
+    const kafka = createKafka({ brokers: brokers(), clientId: 'rebalance-test' }, logger);
+    const sink = createSink({
+      kafka,
+      store,
+      decoder: createAvroDecoder(createSchemaRegistry({ url: process.env.SCHEMA_REGISTRY_URL! })),
+      deadLetters: createDeadLetterQueue(kafka, uniqueName('rebalance-dlq')),
+      logger,
+      metrics: createSinkMetrics(new Registry()),
+      settings: {
+        topic,
+        groupId,
+        batchSize: 100, // inserted (and retried) inside kafkajs's batch callback
+        flushIntervalMs: 60_000,
+        commitIntervalMs: 200,
+        backoff: { initialMs: 1000, maxMs: 4000 },
+        sessionTimeoutMs: 6000,
+        heartbeatIntervalMs: 1000,
+      },
+    });
+    // A second member joins while the sink retries, takes its turn, and leaves again.
+    const visitor = kafka.consumer({ groupId, sessionTimeout: 6000, heartbeatInterval: 1000 });
+    await sink.start();
+    try {
+      await waitFor('an insert being retried', async () =>
+        lines.some((l) => l.message === 'insert failed; partition paused, retrying'),
+      );
+      await visitor.connect();
+      await visitor.subscribe({ topic, fromBeginning: true });
+      let visitorJoined = false;
+      visitor.on(visitor.events.GROUP_JOIN, () => (visitorJoined = true));
+      await visitor.run({ autoCommit: false, eachBatchAutoResolve: false, eachBatch: async () => undefined });
+      // Well inside kafkajs's 60 s rebalance timeout: the sink rejoined instead of being waited for.
+      await waitFor('the group rebalanced with the visitor', async () => visitorJoined, 30_000);
+      await visitor.disconnect();
+      down = false;
+      await waitFor(
+        'every event stored and committed after the outage',
+        async () => (await committedOffsets(groupId, topic)).get(0) === 300,
+        60_000,
+      );
+    } finally {
+      await visitor.disconnect();
+      await sink.stop();
+    }
+    const [row] = (await real.readOnlyQuery(
+      `SELECT count() AS total, uniqExact(event_id) AS unique FROM analytics.event_log WHERE kafka_topic = '${topic}'`,
+    )) as { total: string; unique: string }[];
+    expect(row).toEqual({ total: '300', unique: '300' });
+    expect(lines.filter((l) => l.message === 'partitions assigned').length).toBeGreaterThanOrEqual(3);
+  }, 150_000);
+
   it('loses nothing, stores nothing twice, never commits past what is stored, and resumes', async () => {
     const topic = uniqueName('failures');
     const groupId = uniqueName('failures-sink');
