@@ -9,7 +9,7 @@ import { createEventStore, type EventStore } from '../src/adapters/clickhouse/ev
 import { migrate } from '../src/adapters/clickhouse/migrations.js';
 import { createDeadLetterQueue } from '../src/adapters/kafka/dead-letters.js';
 import { createAvroDecoder } from '../src/adapters/registry/avro-decoder.js';
-import { createSink } from '../src/sink.js';
+import { createSink, type SinkSettings } from '../src/sink.js';
 import { createSinkMetrics } from '../src/metrics.js';
 import { Registry } from '@platform/observability';
 import {
@@ -39,6 +39,22 @@ describe('ClickHouse inserts failing for a while (real Kafka, registry, ClickHou
     fs.rmSync(dataDir, { recursive: true, force: true });
   });
 
+  /** A sink in this process over `store` (real, or with failures injected), logging to memory. */
+  function sinkOver(store: EventStore, settings: SinkSettings) {
+    const { logger, lines } = memoryLogger();
+    const kafka = createKafka({ brokers: brokers(), clientId: `${settings.topic}-test` }, logger);
+    const sink = createSink({
+      kafka,
+      store,
+      decoder: createAvroDecoder(createSchemaRegistry({ url: process.env.SCHEMA_REGISTRY_URL! })),
+      deadLetters: createDeadLetterQueue(kafka, uniqueName(`${settings.topic}-dlq`)),
+      logger,
+      metrics: createSinkMetrics(new Registry()),
+      settings,
+    });
+    return { sink, kafka, lines };
+  }
+
   it('stays in the group through an outage longer than its session (it heartbeats while it waits)', async () => {
     const topic = uniqueName('outage');
     const groupId = uniqueName('outage-sink');
@@ -60,27 +76,17 @@ describe('ClickHouse inserts failing for a while (real Kafka, registry, ClickHou
         await real.insert(rows, token);
       },
     };
-    const { logger, lines } = memoryLogger();
-    const kafka = createKafka({ brokers: brokers(), clientId: 'outage-test' }, logger);
-    const sink = createSink({
-      kafka,
-      store,
-      decoder: createAvroDecoder(createSchemaRegistry({ url: process.env.SCHEMA_REGISTRY_URL! })),
-      deadLetters: createDeadLetterQueue(kafka, uniqueName('outage-dlq')),
-      logger,
-      metrics: createSinkMetrics(new Registry()),
-      settings: {
-        topic,
-        groupId,
-        // Full batches are inserted inside kafkajs's batch callback, which blocks its own
-        // heartbeats while the insert is retried: the case that needs ours.
-        batchSize: 100,
-        flushIntervalMs: 60_000,
-        commitIntervalMs: 200,
-        backoff: { initialMs: 1000, maxMs: 4000 },
-        sessionTimeoutMs,
-        heartbeatIntervalMs: 1000,
-      },
+    const { sink, lines } = sinkOver(store, {
+      topic,
+      groupId,
+      // Full batches are inserted inside kafkajs's batch callback, which blocks its own
+      // heartbeats while the insert is retried: the case that needs ours.
+      batchSize: 100,
+      flushIntervalMs: 60_000,
+      commitIntervalMs: 200,
+      backoff: { initialMs: 1000, maxMs: 4000 },
+      sessionTimeoutMs,
+      heartbeatIntervalMs: 1000,
     });
     await sink.start();
     try {
@@ -118,25 +124,15 @@ describe('ClickHouse inserts failing for a while (real Kafka, registry, ClickHou
         await real.insert(rows, token);
       },
     };
-    const { logger, lines } = memoryLogger();
-    const kafka = createKafka({ brokers: brokers(), clientId: 'rebalance-test' }, logger);
-    const sink = createSink({
-      kafka,
-      store,
-      decoder: createAvroDecoder(createSchemaRegistry({ url: process.env.SCHEMA_REGISTRY_URL! })),
-      deadLetters: createDeadLetterQueue(kafka, uniqueName('rebalance-dlq')),
-      logger,
-      metrics: createSinkMetrics(new Registry()),
-      settings: {
-        topic,
-        groupId,
-        batchSize: 100, // inserted (and retried) inside kafkajs's batch callback
-        flushIntervalMs: 60_000,
-        commitIntervalMs: 200,
-        backoff: { initialMs: 1000, maxMs: 4000 },
-        sessionTimeoutMs: 6000,
-        heartbeatIntervalMs: 1000,
-      },
+    const { sink, kafka, lines } = sinkOver(store, {
+      topic,
+      groupId,
+      batchSize: 100, // inserted (and retried) inside kafkajs's batch callback
+      flushIntervalMs: 60_000,
+      commitIntervalMs: 200,
+      backoff: { initialMs: 1000, maxMs: 4000 },
+      sessionTimeoutMs: 6000,
+      heartbeatIntervalMs: 1000,
     });
     // A second member joins while the sink retries, takes its turn, and leaves again.
     const visitor = kafka.consumer({ groupId, sessionTimeout: 6000, heartbeatInterval: 1000 });
@@ -192,26 +188,15 @@ describe('ClickHouse inserts failing for a while (real Kafka, registry, ClickHou
         if (step === 'stored-then-failed') throw new Error('injected: the answer to the insert was lost');
       },
     };
-    const { logger, lines } = memoryLogger();
-    const registry = new Registry();
-    const kafka = createKafka({ brokers: brokers(), clientId: 'failures-test' }, logger);
-    const sink = createSink({
-      kafka,
-      store,
-      decoder: createAvroDecoder(createSchemaRegistry({ url: process.env.SCHEMA_REGISTRY_URL! })),
-      deadLetters: createDeadLetterQueue(kafka, uniqueName('failures-dlq')),
-      logger,
-      metrics: createSinkMetrics(registry),
-      settings: {
-        topic,
-        groupId,
-        batchSize: 1000,
-        flushIntervalMs: 500,
-        commitIntervalMs: 100,
-        backoff: { initialMs: 100, maxMs: 400 },
-        sessionTimeoutMs: 6000,
-        heartbeatIntervalMs: 1000,
-      },
+    const { sink, lines } = sinkOver(store, {
+      topic,
+      groupId,
+      batchSize: 1000,
+      flushIntervalMs: 500,
+      commitIntervalMs: 100,
+      backoff: { initialMs: 100, maxMs: 400 },
+      sessionTimeoutMs: 6000,
+      heartbeatIntervalMs: 1000,
     });
 
     const count = async () => {
