@@ -10,3 +10,5 @@ export { createKafka } from './kafka.js';
 export { createSchemaRegistry, registerAvroSchema } from './schema-registry.js';
 export { ensureTopic } from './topics.js';
 export { extractTraceContext, injectTraceContext } from './trace-headers.js';
+export { createTopicIdReader } from './topic-ids.js';
+export type { TopicIdReader } from './topic-ids.js';

@@ -1,5 +1,5 @@
 import type { Consumer, EachMessagePayload } from 'kafkajs';
-import { createKafka } from '../src/index.js';
+import { createKafka, createTopicIdReader } from '../src/index.js';
 import { memoryLogger, uniqueName } from '@platform/testing';
 import { kafka } from './env.js';
 
@@ -55,4 +55,34 @@ describe('Kafka through createKafka (real broker)', () => {
     }
     expect(new Set(received.map((m) => m.eventId)).size).toBe(sent.length);
   });
+
+  it("reads a topic's id, a new one when the topic is re-created, and none while it is absent", async () => {
+    const ids = createTopicIdReader(kafka);
+    try {
+      const topic = uniqueName('identity');
+      await admin.createTopics({ topics: [{ topic, numPartitions: 1 }], waitForLeaders: true });
+      const first = await ids.read(topic);
+      expect(first).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
+      expect(await ids.read(topic)).toBe(first);
+
+      await admin.deleteTopics({ topics: [topic] });
+      await expect(waitForAbsent(() => ids.read(topic))).resolves.toBeUndefined();
+      await admin.createTopics({ topics: [{ topic, numPartitions: 1 }], waitForLeaders: true });
+      const second = await ids.read(topic);
+      expect(second).toMatch(/^[0-9a-f-]{36}$/);
+      expect(second).not.toBe(first);
+    } finally {
+      await ids.close();
+    }
+  });
 });
+
+/** Deleting a topic is asynchronous on the broker: its metadata may name it for a moment. */
+async function waitForAbsent(read: () => Promise<string | undefined>): Promise<string | undefined> {
+  for (let attempt = 0; attempt < 50; attempt += 1) {
+    const id = await read();
+    if (id === undefined) return undefined;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  return read();
+}

@@ -1,4 +1,4 @@
-import { createKafka, createSchemaRegistry } from '@platform/kafka';
+import { createKafka, createSchemaRegistry, createTopicIdReader } from '@platform/kafka';
 import { createMetricsRegistry } from '@platform/observability';
 import { packageVersion, runService } from '@platform/runtime';
 import { createClickHouse } from './adapters/clickhouse/client.js';
@@ -6,6 +6,7 @@ import { createEventStore } from './adapters/clickhouse/event-store.js';
 import { migrate } from './adapters/clickhouse/migrations.js';
 import { createConsumerLagReader } from './adapters/kafka/consumer-lag.js';
 import { createDeadLetterQueue } from './adapters/kafka/dead-letters.js';
+import { createTopicIdentity } from './adapters/kafka/topic-identity.js';
 import { createAvroDecoder } from './adapters/registry/avro-decoder.js';
 import { loadSinkConfig } from './config.js';
 import { startHttpServer } from './http-server.js';
@@ -26,6 +27,7 @@ await runService({
     const store = createEventStore(clickhouse, reader, target);
     const kafka = createKafka(config.kafka, logger);
     const registry = createMetricsRegistry(service);
+    const identity = createTopicIdentity(createTopicIdReader(config.kafka), config.sink.topic);
     const lag = createConsumerLagReader(kafka, config.sink.topic, config.sink.groupId);
     registerLagGauge(registry, () => lag.read(), logger);
     const sink = createSink({
@@ -33,6 +35,7 @@ await runService({
       store,
       decoder: createAvroDecoder(createSchemaRegistry(config.schemaRegistry)),
       deadLetters: createDeadLetterQueue(kafka, config.deadLetterTopic),
+      identity,
       logger,
       metrics: createSinkMetrics(registry),
       settings: config.sink,
@@ -44,6 +47,7 @@ await runService({
       await http.close();
       await sink.stop(); // flush, commit, leave the group
       await lag.close();
+      await identity.close();
       await reader.close();
       await clickhouse.close();
     };

@@ -4,6 +4,7 @@ import type { Logger } from '@platform/observability';
 import { backoffDelay, describeError, type BackoffPolicy } from '@platform/runtime';
 import type { DeadLetterQueue } from './adapters/kafka/dead-letters.js';
 import type { EventStore } from './adapters/clickhouse/event-store.js';
+import type { TopicIdentity } from './adapters/kafka/topic-identity.js';
 import type { EventDecoder } from './adapters/registry/avro-decoder.js';
 import { PoisonMessageError } from './domain/errors.js';
 import { toEventRow, type EventRow } from './domain/event-row.js';
@@ -37,6 +38,7 @@ export interface SinkDeps {
   store: EventStore;
   decoder: EventDecoder;
   deadLetters: DeadLetterQueue;
+  identity: TopicIdentity;
   logger: Logger;
   metrics: SinkMetrics;
   settings: SinkSettings;
@@ -62,9 +64,19 @@ interface Slot {
  * flushIntervalMs, insert with a deduplication token of the partition and offset range, and
  * only then let the offset be committed. On (re)assignment the highest offset already stored
  * is read back from ClickHouse, and redelivered messages up to it are skipped: a crash between
- * insert and commit stores nothing twice.
+ * insert and commit stores nothing twice. Positions belong to one topic id: a topic deleted and
+ * re-created under the same name is noticed before each commit and read again from its start.
  */
-export function createSink({ kafka, store, decoder, deadLetters, logger, metrics, settings }: SinkDeps) {
+export function createSink({
+  kafka,
+  store,
+  decoder,
+  deadLetters,
+  identity,
+  logger,
+  metrics,
+  settings,
+}: SinkDeps) {
   const consumer: Consumer = kafka.consumer({
     groupId: settings.groupId,
     allowAutoTopicCreation: false,
@@ -80,10 +92,15 @@ export function createSink({ kafka, store, decoder, deadLetters, logger, metrics
   const committed = new Map<number, bigint>(); // next offset committed per partition
   const locks = new Map<number, Promise<unknown>>();
   let assigned = new Set<number>();
-  let storedLoaded = false;
+  // The id of the topic the assignment's positions belong to, read with them after each join.
+  let topicId: string | undefined;
+  let positionsLoading: Promise<string> | undefined;
+  let assignments = 0; // counts joins: a load that finishes after a newer join is dropped
   let flushTimer: NodeJS.Timeout | undefined;
   let commitTimer: NodeJS.Timeout | undefined;
+  let committing: Promise<void> | undefined;
   let stopping = false;
+  let following = false; // reading a re-created topic: in-flight batches end, nothing commits
   let closing = false; // set first on stop: ends the wait for the topic
   let running: Promise<void> = Promise.resolve();
 
@@ -98,11 +115,11 @@ export function createSink({ kafka, store, decoder, deadLetters, logger, metrics
     return next;
   }
 
-  function batchOf(partition: number): PartitionBatch<Slot> {
+  function batchOf(partition: number, sourceTopicId: string): PartitionBatch<Slot> {
     let batch = batches.get(partition);
     if (!batch) {
       batch = new PartitionBatch<Slot>(
-        settings.topic,
+        sourceTopicId,
         partition,
         settings.batchSize,
         settings.flushIntervalMs,
@@ -112,13 +129,31 @@ export function createSink({ kafka, store, decoder, deadLetters, logger, metrics
     return batch;
   }
 
-  async function loadStoredOffsets(): Promise<void> {
-    if (storedLoaded) return;
-    const offsets = await store.storedOffsets(settings.topic);
-    for (const [partition, offset] of offsets) {
-      if (assigned.has(partition) && offset > (stored.get(partition) ?? -1n)) stored.set(partition, offset);
-    }
-    storedLoaded = true;
+  /**
+   * Once per assignment: which topic we read (its id), and what of it is already stored. Shared
+   * by every partition's first batch and the commit check; resolves to the topic id.
+   */
+  function loadPositions(): Promise<string> {
+    if (positionsLoading) return positionsLoading;
+    const assignment = assignments;
+    const loading = (async () => {
+      const id = await identity.currentId();
+      if (!id) throw new Error(`topic ${settings.topic} does not exist (deleted?)`);
+      const offsets = await store.storedOffsets(id);
+      if (assignment === assignments) {
+        for (const [partition, offset] of offsets) {
+          if (assigned.has(partition) && offset > (stored.get(partition) ?? -1n))
+            stored.set(partition, offset);
+        }
+        topicId = id;
+      }
+      return id;
+    })();
+    positionsLoading = loading;
+    loading.catch(() => {
+      if (positionsLoading === loading) positionsLoading = undefined; // the next caller tries again
+    });
+    return loading;
   }
 
   /** Retries `work` with backoff until it succeeds, the partition is taken away, or we stop. */
@@ -169,12 +204,13 @@ export function createSink({ kafka, store, decoder, deadLetters, logger, metrics
   /** Stores one batch (retrying until stored or no longer ours), traced and measured. */
   async function insert(
     partition: number,
-    front: { items: Slot[]; firstOffset: bigint; lastOffset: bigint },
+    front: { items: Slot[]; firstOffset: bigint; lastOffset: bigint; topicId: string },
     alive: () => boolean,
   ): Promise<void> {
     const rows = front.items.flatMap((slot) => (slot.row ? [slot.row] : []));
     const traces = front.items.map((slot) => slot.trace);
-    const token = dedupToken(settings.topic, partition, front.firstOffset, front.lastOffset);
+    const source = { topic: settings.topic, topicId: front.topicId };
+    const token = dedupToken(source, partition, front.firstOffset, front.lastOffset);
     const started = performance.now();
     const logInserted = () =>
       logger.info('batch inserted', {
@@ -217,14 +253,19 @@ export function createSink({ kafka, store, decoder, deadLetters, logger, metrics
     while (batch && (force ? batch.size > 0 : batch.isDue(Date.now()))) {
       const front = batch.peek();
       if (!front) return;
-      await insert(partition, front, alive);
+      await insert(partition, { ...front, topicId: batch.topicId }, alive);
       batch.removeFront(front.items.length, Date.now());
       stored.set(partition, front.lastOffset);
     }
   }
 
-  async function accept(message: KafkaMessage, partition: number, alive: () => boolean): Promise<void> {
-    const position = { topic: settings.topic, partition, offset: message.offset };
+  async function accept(
+    message: KafkaMessage,
+    partition: number,
+    sourceTopicId: string,
+    alive: () => boolean,
+  ): Promise<void> {
+    const position = { topic: settings.topic, topicId: sourceTopicId, partition, offset: message.offset };
     const trace = startMessageSpan(message, position, settings.groupId);
     let slot: Slot;
     try {
@@ -243,7 +284,7 @@ export function createSink({ kafka, store, decoder, deadLetters, logger, metrics
       logger.warn('message dead-lettered', { ...position, code: error.code, reason: error.message });
       slot = { row: null };
     }
-    batchOf(partition).add(message.offset, slot, Date.now());
+    batchOf(partition, sourceTopicId).add(message.offset, slot, Date.now());
   }
 
   async function eachBatch({
@@ -255,18 +296,18 @@ export function createSink({ kafka, store, decoder, deadLetters, logger, metrics
   }: EachBatchPayload): Promise<void> {
     heartbeat = groupHeartbeat;
     const { partition } = batch;
-    const alive = () => isRunning() && !isStale() && !stopping;
+    const alive = () => isRunning() && !isStale() && !stopping && !following;
     // Waiting for the partition (a timed flush may hold it) is waiting too.
     const waiting = setInterval(() => void heartbeat().catch(() => undefined), settings.heartbeatIntervalMs);
     try {
       await withPartition(partition, async () => {
         clearInterval(waiting);
-        await loadStoredOffsets();
+        const sourceTopicId = await loadPositions();
         for (const message of batch.messages) {
           if (!alive()) return;
           // Already in ClickHouse (redelivered after a crash or a rebalance): skip, do not store twice.
           if (BigInt(message.offset) > (stored.get(partition) ?? -1n))
-            await accept(message, partition, alive);
+            await accept(message, partition, sourceTopicId, alive);
           resolveOffset(message.offset); // fetch position only; commits happen after inserts
           await flush(partition, false, alive);
           await heartbeat();
@@ -299,7 +340,23 @@ export function createSink({ kafka, store, decoder, deadLetters, logger, metrics
     }
   }
 
+  /**
+   * Commits what is stored, once the topic is known to be the one it was read from. Kafka drops
+   * a group's offsets when their topic is deleted; committing the old topic's positions onto a
+   * re-created one would make the group skip its first messages.
+   */
   async function commitStored(): Promise<void> {
+    if (following || assigned.size === 0) return;
+    const readFrom = topicId ?? (await loadPositions());
+    const current = await identity.currentId();
+    if (current !== readFrom) {
+      if (current === undefined) {
+        logger.warn('topic is gone; nothing is committed until it is back', { topic: settings.topic });
+        return;
+      }
+      if (!stopping) await followRecreatedTopic(readFrom, current);
+      return;
+    }
     const offsets = [...stored]
       .filter(
         ([partition, offset]) => assigned.has(partition) && offset + 1n > (committed.get(partition) ?? -1n),
@@ -311,17 +368,54 @@ export function createSink({ kafka, store, decoder, deadLetters, logger, metrics
     logger.debug('offsets committed', { offsets });
   }
 
+  /**
+   * kafkajs fetches by topic name and keeps its position when the topic is re-created, so it would
+   * go on at the old offset and never read the new topic's first messages. Store what is buffered
+   * (it was fetched under the old id), leave the group and join again: the new assignment starts
+   * from the group's committed offsets, which Kafka dropped with the old topic, so from the start.
+   */
+  async function followRecreatedTopic(oldId: string, newId: string): Promise<void> {
+    logger.warn('topic was re-created; reading the new one from its start', {
+      topic: settings.topic,
+      old_topic_id: oldId,
+      topic_id: newId,
+    });
+    following = true;
+    try {
+      await consumer.stop();
+      await Promise.all(
+        [...batches.keys()].map((partition) =>
+          withPartition(partition, () => flush(partition, true, () => !stopping)),
+        ),
+      );
+    } finally {
+      following = false;
+    }
+    if (!closing) await consumer.run(runOptions);
+  }
+
+  const runOptions = {
+    autoCommit: false,
+    eachBatchAutoResolve: false,
+    // Several partitions at once: one decodes and gathers while another waits on its insert.
+    partitionsConsumedConcurrently: 3,
+    eachBatch,
+  };
+
   return {
     async start(): Promise<void> {
       consumer.on(consumer.events.GROUP_JOIN, (event) => {
         // After a rebalance kafkajs resumes from committed offsets: forget what is buffered
-        // (it will be delivered again) and re-read what is stored.
+        // (it will be delivered again) and re-read what is stored, and from which topic.
         for (const batch of batches.values()) batch.clear();
+        batches.clear();
         assigned = new Set(event.payload.memberAssignment[settings.topic] ?? []);
         // A partition paused for an insert retried when the group rebalanced would stay paused
         // (kafkajs keeps pauses across assignments): nothing of ours waits on it any more.
         consumer.resume([{ topic: settings.topic, partitions: [...assigned] }]);
-        storedLoaded = false;
+        assignments += 1;
+        topicId = undefined;
+        positionsLoading = undefined;
         stored.clear();
         committed.clear();
         logger.info('partitions assigned', { assignment: event.payload.memberAssignment });
@@ -332,13 +426,7 @@ export function createSink({ kafka, store, decoder, deadLetters, logger, metrics
       running = (async () => {
         await subscribeWhenTopicExists();
         if (closing) return;
-        // Several partitions at once: one decodes and gathers while another waits on its insert.
-        await consumer.run({
-          autoCommit: false,
-          eachBatchAutoResolve: false,
-          partitionsConsumedConcurrently: 3,
-          eachBatch,
-        });
+        await consumer.run(runOptions);
         flushTimer = setInterval(
           () => {
             for (const [partition, batch] of batches) {
@@ -352,9 +440,14 @@ export function createSink({ kafka, store, decoder, deadLetters, logger, metrics
           Math.max(50, Math.floor(settings.flushIntervalMs / 4)),
         );
         commitTimer = setInterval(() => {
-          commitStored().catch((error) =>
-            logger.warn('offset commit failed; will retry', { error: describeError(error) }),
-          );
+          // One at a time: following a re-created topic can take longer than the interval.
+          committing ??= commitStored()
+            .catch((error) =>
+              logger.warn('offset commit failed; will retry', { error: describeError(error) }),
+            )
+            .finally(() => {
+              committing = undefined;
+            });
         }, settings.commitIntervalMs);
       })();
     },
@@ -365,6 +458,7 @@ export function createSink({ kafka, store, decoder, deadLetters, logger, metrics
       await running.catch((error) => logger.warn('consumer had failed', { error: describeError(error) }));
       clearInterval(flushTimer);
       clearInterval(commitTimer);
+      await committing;
       if (batches.size > 0) consumer.pause([{ topic: settings.topic }]);
       await Promise.all(
         [...batches.keys()].map((partition) =>

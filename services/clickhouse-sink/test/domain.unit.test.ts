@@ -22,8 +22,14 @@ describe('PartitionBatch', () => {
     expect(batch.peek()).toEqual({ items: ['m7'], firstOffset: 7n, lastOffset: 7n });
   });
 
-  it('names a batch by topic, partition and offset range', () => {
-    expect(dedupToken('user-events', 2, 1000n, 1999n)).toBe('user-events-2-1000-1999');
+  it('names a batch by topic, topic id, partition and offset range', () => {
+    const source = { topic: 'user-events', topicId: '5b1f0c1e-8d2a-4c1b-9a57-0e6f4f2b8c11' };
+    expect(dedupToken(source, 2, 1000n, 1999n)).toBe(
+      'user-events-5b1f0c1e-8d2a-4c1b-9a57-0e6f4f2b8c11-2-1000-1999',
+    );
+    // The same range of a re-created topic is another batch: ClickHouse must not drop it.
+    const recreated = { ...source, topicId: '0d3c2b1a-1111-4222-8333-944455556666' };
+    expect(dedupToken(recreated, 2, 1000n, 1999n)).not.toBe(dedupToken(source, 2, 1000n, 1999n));
   });
 });
 
@@ -42,7 +48,8 @@ describe('toEventRow', () => {
   };
 
   it('puts the envelope in columns, the rest in payload, and the Kafka position alongside', () => {
-    expect(toEventRow(record, { topic: 'user-events', partition: 1, offset: '42' })).toEqual({
+    const topicId = '5b1f0c1e-8d2a-4c1b-9a57-0e6f4f2b8c11';
+    expect(toEventRow(record, { topic: 'user-events', topicId, partition: 1, offset: '42' })).toEqual({
       event_id: '0190f5e2-0000-7000-8000-000000000001',
       event_type: 'user_updated',
       event_time: '2026-02-03 04:05:06.789',
@@ -52,6 +59,7 @@ describe('toEventRow', () => {
       metadata_version: 1,
       payload: '{"user_id":"u1","version":2,"changes":{"email":null,"name":{"from":"A","to":"B"}}}',
       kafka_topic: 'user-events',
+      kafka_topic_id: topicId,
       kafka_partition: 1,
       kafka_offset: '42',
     });
@@ -63,8 +71,13 @@ describe('toEventRow', () => {
     ['no time', { ...record, event_time: 'soon' }, 'event_time must be a timestamp'],
     ['a bad version', { ...record, metadata_version: -1 }, 'metadata_version must be a whole number 0-65535'],
   ])('refuses %s as unmappable', (_what, bad, reason) => {
-    expect(() => toEventRow(bad, { topic: 't', partition: 0, offset: '0' })).toThrow(
-      new PoisonMessageError('UNMAPPABLE', reason),
-    );
+    expect(() =>
+      toEventRow(bad, {
+        topic: 't',
+        topicId: '5b1f0c1e-8d2a-4c1b-9a57-0e6f4f2b8c11',
+        partition: 0,
+        offset: '0',
+      }),
+    ).toThrow(new PoisonMessageError('UNMAPPABLE', reason));
   });
 });

@@ -2,12 +2,13 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { ClickHouseClient } from '@clickhouse/client';
-import { createKafka, createSchemaRegistry } from '@platform/kafka';
+import { createKafka, createSchemaRegistry, createTopicIdReader } from '@platform/kafka';
 import { memoryLogger, uniqueName } from '@platform/testing';
 import { createClickHouse } from '../src/adapters/clickhouse/client.js';
 import { createEventStore, type EventStore } from '../src/adapters/clickhouse/event-store.js';
 import { migrate } from '../src/adapters/clickhouse/migrations.js';
 import { createDeadLetterQueue } from '../src/adapters/kafka/dead-letters.js';
+import { createTopicIdentity } from '../src/adapters/kafka/topic-identity.js';
 import { createAvroDecoder } from '../src/adapters/registry/avro-decoder.js';
 import { createSink, type SinkSettings } from '../src/sink.js';
 import { createSinkMetrics } from '../src/metrics.js';
@@ -17,6 +18,7 @@ import {
   committedOffsets,
   createTopic,
   produceEvents,
+  topicId,
   userCreated,
 } from './support/event-producer.js';
 import { waitFor } from './support/sink-process.js';
@@ -42,12 +44,14 @@ describe('ClickHouse inserts failing for a while (real Kafka, registry, ClickHou
   /** A sink in this process over `store` (real, or with failures injected), logging to memory. */
   function sinkOver(store: EventStore, settings: SinkSettings) {
     const { logger, lines } = memoryLogger();
-    const kafka = createKafka({ brokers: brokers(), clientId: `${settings.topic}-test` }, logger);
+    const kafkaConfig = { brokers: brokers(), clientId: `${settings.topic}-test` };
+    const kafka = createKafka(kafkaConfig, logger);
     const sink = createSink({
       kafka,
       store,
       decoder: createAvroDecoder(createSchemaRegistry({ url: process.env.SCHEMA_REGISTRY_URL! })),
       deadLetters: createDeadLetterQueue(kafka, uniqueName(`${settings.topic}-dlq`)),
+      identity: createTopicIdentity(createTopicIdReader(kafkaConfig), settings.topic),
       logger,
       metrics: createSinkMetrics(new Registry()),
       settings,
@@ -211,7 +215,7 @@ describe('ClickHouse inserts failing for a while (real Kafka, registry, ClickHou
       await waitFor('every event stored and committed', async () => {
         // Watch the invariant the whole way: the committed offset never passes what is stored.
         const committed = (await committedOffsets(groupId, topic)).get(0) ?? -1;
-        const stored = (await real.storedOffsets(topic)).get(0) ?? -1n;
+        const stored = (await real.storedOffsets(await topicId(topic))).get(0) ?? -1n;
         if (committed > 0 && BigInt(committed) > stored + 1n) committedAheadOfStore = true;
         return committed === 3000;
       });

@@ -1,7 +1,14 @@
 import fs from 'node:fs';
 import { SchemaType } from '@kafkajs/confluent-schema-registry';
 import { uniqueName } from '@platform/testing';
-import { createTopic, kafka, produceEvents, registry, userCreated } from './support/event-producer.js';
+import {
+  createTopic,
+  kafka,
+  produceEvents,
+  registry,
+  topicId,
+  userCreated,
+} from './support/event-producer.js';
 import { sinkTarget, startSink, waitFor, type SinkTarget } from './support/sink-process.js';
 
 describe('clickhouse-sink: Kafka -> embedded ClickHouse (real Kafka, registry, ClickHouse engine)', () => {
@@ -128,6 +135,7 @@ describe('clickhouse-sink: Kafka -> embedded ClickHouse (real Kafka, registry, C
       headers: {
         origin: 'test',
         'dlq.source.topic': target.topic,
+        'dlq.source.topic_id': await topicId(target.topic),
         'dlq.source.partition': '0',
         'dlq.source.offset': '2',
       },

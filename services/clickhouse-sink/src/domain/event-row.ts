@@ -13,12 +13,15 @@ export interface EventRow {
   /** The event's own fields (everything but the envelope) as a JSON object. */
   payload: string;
   kafka_topic: string;
+  kafka_topic_id: string;
   kafka_partition: number;
   kafka_offset: string;
 }
 
 export interface KafkaPosition {
   topic: string;
+  /** Kafka's id of the topic: tells a re-created topic of the same name from the old one. */
+  topicId: string;
   partition: number;
   offset: string;
 }
@@ -69,6 +72,7 @@ export function toEventRow(record: Record<string, unknown>, position: KafkaPosit
     metadata_version: version as number,
     payload: JSON.stringify(payload),
     kafka_topic: position.topic,
+    kafka_topic_id: position.topicId,
     kafka_partition: position.partition,
     kafka_offset: position.offset,
   };

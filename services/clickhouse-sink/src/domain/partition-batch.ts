@@ -9,7 +9,8 @@ export class PartitionBatch<Item> {
   private oldestAt = 0;
 
   constructor(
-    readonly topic: string,
+    /** Kafka's id of the topic the messages came from (see `dedupToken`). */
+    readonly topicId: string,
     readonly partition: number,
     private readonly batchSize: number,
     private readonly flushIntervalMs: number,
@@ -51,15 +52,16 @@ export class PartitionBatch<Item> {
 }
 
 /**
- * The insert_deduplication_token of a batch: the same partition and offset range always gives
- * the same token, so ClickHouse drops a batch it has already stored (a retry after an insert
- * whose answer was lost).
+ * The insert_deduplication_token of a batch: the same partition and offset range of the same
+ * topic always gives the same token, so ClickHouse drops a batch it has already stored (a retry
+ * after an insert whose answer was lost). The topic id is part of it: a topic re-created under
+ * the same name starts at offset 0 again, and its first batch must not look like the old one's.
  */
 export function dedupToken(
-  topic: string,
+  source: { topic: string; topicId: string },
   partition: number,
   firstOffset: bigint,
   lastOffset: bigint,
 ): string {
-  return `${topic}-${partition}-${firstOffset}-${lastOffset}`;
+  return `${source.topic}-${source.topicId}-${partition}-${firstOffset}-${lastOffset}`;
 }

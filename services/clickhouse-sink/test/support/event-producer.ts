@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
 import { Kafka, logLevel, type Message } from 'kafkajs';
+import { createTopicIdReader } from '@platform/kafka';
 import { subjectFor, userEventSchemas, type UserCreated } from '@platform/schemas';
 
 export const brokers = () => process.env.KAFKA_BROKERS!.split(',');
@@ -12,6 +13,25 @@ export async function createTopic(topic: string, partitions = 3): Promise<void> 
   await admin.connect();
   await admin.createTopics({ topics: [{ topic, numPartitions: partitions }], waitForLeaders: true });
   await admin.disconnect();
+}
+
+export async function deleteTopic(topic: string): Promise<void> {
+  const admin = kafka().admin();
+  await admin.connect();
+  await admin.deleteTopics({ topics: [topic] });
+  await admin.disconnect();
+}
+
+/** Kafka's id of the topic now bearing this name. */
+export async function topicId(topic: string): Promise<string> {
+  const ids = createTopicIdReader({ brokers: brokers(), clientId: 'sink-test' });
+  try {
+    const id = await ids.read(topic);
+    if (!id) throw new Error(`no topic ${topic}`);
+    return id;
+  } finally {
+    await ids.close();
+  }
 }
 
 /** A user_created event as the publisher puts it on the topic. */

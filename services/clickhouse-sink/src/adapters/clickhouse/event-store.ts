@@ -7,11 +7,19 @@ export interface EventStore {
   readonly table: string;
   /** Inserts one batch atomically; a repeated token is dropped by ClickHouse. */
   insert(rows: EventRow[], dedupToken: string): Promise<void>;
-  /** The highest stored offset per partition of a topic (what a new owner must not store again). */
-  storedOffsets(topic: string): Promise<Map<number, bigint>>;
+  /**
+   * The highest stored offset per partition of one topic, by Kafka's topic id (what a new owner
+   * must not store again). Read from a projection: the cost does not grow with the table.
+   */
+  storedOffsets(topicId: string): Promise<Map<number, bigint>>;
   /** Runs a query with ClickHouse's readonly=1: the engine itself refuses any write. */
   readOnlyQuery(sql: string): Promise<unknown[]>;
 }
+
+/** Shaped to match the `stored_positions` projection (migration 2), which ClickHouse then reads. */
+export const storedOffsetsQuery = (table: string) =>
+  `SELECT kafka_partition AS partition, toString(max(kafka_offset)) AS offset
+   FROM ${table} WHERE kafka_topic_id = {topicId:UUID} GROUP BY kafka_partition`;
 
 /**
  * `reader` is a second client used only for operator queries. With the embedded engine it must
@@ -34,11 +42,10 @@ export function createEventStore(
         clickhouse_settings: { insert_deduplicate: 1, insert_deduplication_token: dedupToken },
       });
     },
-    async storedOffsets(topic) {
+    async storedOffsets(topicId) {
       const result = await client.query({
-        query: `SELECT kafka_partition AS partition, toString(max(kafka_offset)) AS offset
-                FROM ${table} WHERE kafka_topic = {topic:String} GROUP BY kafka_partition`,
-        query_params: { topic },
+        query: storedOffsetsQuery(table),
+        query_params: { topicId },
         format: 'JSONEachRow',
       });
       const rows = await result.json<{ partition: number; offset: string }>();

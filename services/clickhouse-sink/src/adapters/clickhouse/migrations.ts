@@ -39,6 +39,25 @@ export const migrations: ClickHouseMigration[] = [
       SETTINGS non_replicated_deduplication_window = 1000`,
     ],
   },
+  {
+    version: 2,
+    name: 'topic id and stored positions',
+    statements: ({ database, table }) => [
+      // Kafka's id of the topic a row came from: a topic deleted and re-created under the same
+      // name starts its offsets again, and its positions must not be mistaken for the old ones.
+      // Rows stored before this migration have the zero id.
+      `ALTER TABLE ${database}.${table} ADD COLUMN IF NOT EXISTS kafka_topic_id UUID AFTER kafka_topic`,
+      // A ReplacingMergeTree refuses projections unless told what merges do with them.
+      `ALTER TABLE ${database}.${table} MODIFY SETTING deduplicate_merge_projection_mode = 'rebuild'`,
+      // The highest offset per topic and partition, kept inside every part: a new owner's
+      // lookup reads a few rows per part instead of the whole table.
+      `ALTER TABLE ${database}.${table} ADD PROJECTION IF NOT EXISTS stored_positions (
+        SELECT kafka_topic_id, kafka_partition, max(kafka_offset)
+        GROUP BY kafka_topic_id, kafka_partition
+      )`,
+      `ALTER TABLE ${database}.${table} MATERIALIZE PROJECTION stored_positions SETTINGS mutations_sync = 2`,
+    ],
+  },
 ];
 
 export async function migrate(

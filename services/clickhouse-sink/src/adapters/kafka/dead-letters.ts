@@ -47,6 +47,7 @@ export function createDeadLetterQueue(kafka: Kafka, topic: string): DeadLetterQu
               'dlq.error.code': error.code,
               'dlq.error.reason': error.message,
               'dlq.source.topic': source.topic,
+              'dlq.source.topic_id': source.topicId,
               'dlq.source.partition': String(source.partition),
               'dlq.source.offset': source.offset,
               'dlq.failed_at': new Date().toISOString(),
