@@ -20,7 +20,8 @@ export interface AppDeps {
 
 /** The routers of the application: the system routes and the users resource. */
 export function createRouters(deps: AppDeps): Router[] {
-  const system = new Router();
+  // strict: /users/ is not /users (one URL per resource, as the OpenAPI document lists them).
+  const system = new Router({ strict: true });
 
   // Liveness: the process answers. Never touches dependencies, so a database outage does not
   // get the process restarted.

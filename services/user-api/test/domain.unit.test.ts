@@ -3,7 +3,7 @@ import { ClientError } from '../src/domain/errors.js';
 import { diffUser } from '../src/domain/user-events.js';
 import { createUserInput, parseInput, updateUserInput } from '../src/domain/user-input.js';
 import { uuidV7 } from '../src/domain/uuid-v7.js';
-import { etagOf, parseIfMatch } from '../src/http/preconditions.js';
+import { etagOf, ifMatchHeader, versionsOf } from '../src/http/headers.js';
 
 describe('uuidV7', () => {
   it('puts the milliseconds first, then version 7 and the RFC variant', () => {
@@ -28,12 +28,21 @@ describe('cursor', () => {
 });
 
 describe('If-Match', () => {
-  it('reads our ETags, * and nothing else', () => {
+  const valid = (value: string) => ifMatchHeader.safeParse(value).success;
+
+  it('accepts * and lists of entity tags (RFC 9110), refuses anything else', () => {
+    for (const value of ['*', '"3"', 'W/"3"', '"3", "4"', '"3",W/"4" ,"x"', '""'])
+      expect(valid(value)).toBe(true);
+    for (const value of ['3', '"3', '"3" "4"', '**', '"a"b"', '"3",', '', 'W/ "3"'])
+      expect(valid(value)).toBe(false);
+  });
+
+  it('reads our ETags from strong tags only; * is any version', () => {
     expect(etagOf(3)).toBe('"3"');
-    expect(parseIfMatch('"3"')).toBe(3);
-    expect(parseIfMatch(' * ')).toBe('any');
-    for (const value of ['3', 'W/"3"', '"3", "4"', '"x"', ''])
-      expect(parseIfMatch(value)).toBe('unmatchable');
+    expect(versionsOf('*')).toBe('any');
+    expect(versionsOf('"3"')).toEqual([3]);
+    expect(versionsOf('"3", W/"4", "x", "5"')).toEqual([3, 5]);
+    expect(versionsOf('W/"3"')).toEqual([]); // If-Match compares strongly: a weak tag never matches
   });
 });
 
@@ -64,6 +73,13 @@ describe('user input', () => {
     for (const name of ['a\u0000b', 'tab\there', 'a\u001bb', 'a\u009fb', '\ud83d', 'x\ude80']) {
       expect(() => parseInput(createUserInput, { email: 'a@x.io', name })).toThrow(ClientError);
     }
+  });
+
+  it('counts characters, not UTF-16 units, and wants more than white space in a name', () => {
+    const emoji = '🚀'.repeat(200); // 200 characters, 400 UTF-16 units
+    expect(parseInput(createUserInput, { email: 'a@x.io', name: emoji }).name).toBe(emoji);
+    expect(() => parseInput(createUserInput, { email: 'a@x.io', name: `${emoji}a` })).toThrow(ClientError);
+    expect(() => parseInput(createUserInput, { email: 'a@x.io', name: ' \t ' })).toThrow(ClientError);
   });
 
   it('lists every problem with its field', () => {

@@ -283,11 +283,22 @@ const cases = (existingId: string): Case[] => [
     },
   },
   {
+    // Not an entity tag at all (RFC 9110): a malformed request, not a failed precondition.
     name: 'PATCH with a malformed If-Match',
     method: 'PATCH',
     path: `/users/${existingId}`,
     body: '{"name":"x"}',
     headers: { 'If-Match': 'version-1' },
+    status: 400,
+    problem: invalid(['header/If-Match', 'must be * or a list of entity tags, e.g. "3"']),
+  },
+  {
+    // A well-formed tag this API never issues (weak: If-Match compares strongly) cannot match.
+    name: 'PATCH with a weak If-Match',
+    method: 'PATCH',
+    path: `/users/${existingId}`,
+    body: '{"name":"x"}',
+    headers: { 'If-Match': 'W/"1"' },
     status: 412,
     problem: {
       type: 'version-mismatch',

@@ -1,10 +1,12 @@
 import { z } from 'zod';
-import { createUserInput, updateUserInput } from '../domain/user-input.js';
+import { createUserInput, listUsersQuery, updateUserInput, userId } from '../domain/user-input.js';
 import { userListSchema, userViewSchema } from '../users/user-view.js';
+import { idempotencyKeyHeader, ifMatchHeader } from './headers.js';
 
 // The OpenAPI 3.1 description of every route, generated from the same zod schemas that validate
 // requests and shape responses. A test checks that the router and this document list the same
-// operations and validates every response the tests receive against it.
+// operations and validates every response the tests receive against it; a property-based test
+// sends requests generated from it (test/openapi-fuzz.int.test.ts).
 
 export const problemSchema = z.object({
   type: z.string().describe('Stable machine-readable identifier, e.g. "duplicate-email"'),
@@ -27,18 +29,21 @@ const problem = (description: string) => ({
   description,
   content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } },
 });
-const idParam = { name: 'id', in: 'path', required: true, schema: { type: 'string', format: 'uuid' } };
+const idParam = { name: 'id', in: 'path', required: true, schema: jsonSchema(userId, 'input') };
 const ifMatch = (required: boolean) => ({
   name: 'If-Match',
   in: 'header',
   required,
-  description: 'ETag of the version being changed, e.g. "3", or *',
-  schema: { type: 'string' },
+  schema: jsonSchema(ifMatchHeader, 'input'),
 });
 const etagHeader = { ETag: { description: 'Version of the user, e.g. "3"', schema: { type: 'string' } } };
 const common = {
   '400': problem('Invalid path, query, header or body; `errors` lists each field'),
   '500': problem('Unexpected error; nothing about it is revealed'),
+};
+const withBody = {
+  '413': problem('Body too large'),
+  '415': problem('Body is not JSON'),
 };
 
 export function openApiDocument() {
@@ -61,8 +66,7 @@ export function openApiDocument() {
               name: 'Idempotency-Key',
               in: 'header',
               required: false,
-              description: 'A retry with the same key and body returns the original response',
-              schema: { type: 'string', minLength: 1, maxLength: 255 },
+              schema: jsonSchema(idempotencyKeyHeader, 'input'),
             },
           ],
           requestBody: { required: true, content: json('CreateUser') },
@@ -73,9 +77,8 @@ export function openApiDocument() {
               content: json('User'),
             },
             ...common,
+            ...withBody,
             '409': problem('A user with this email exists'),
-            '413': problem('Body too large'),
-            '415': problem('Body is not JSON'),
             '422': problem('Idempotency-Key reused for a different request'),
           },
         },
@@ -83,16 +86,12 @@ export function openApiDocument() {
           operationId: 'listUsers',
           summary: 'List users in id order, by cursor',
           parameters: [
-            {
-              name: 'limit',
-              in: 'query',
-              schema: { type: 'integer', minimum: 1, maximum: 100, default: 20 },
-            },
+            { name: 'limit', in: 'query', schema: jsonSchema(listUsersQuery.shape.limit, 'input') },
             {
               name: 'cursor',
               in: 'query',
-              schema: { type: 'string' },
-              description: 'next_cursor of the previous page',
+              schema: jsonSchema(listUsersQuery.shape.cursor, 'input'),
+              description: 'next_cursor of the previous page, as given (opaque; any other value: 400)',
             },
           ],
           responses: { '200': { description: 'A page of users', content: json('UserList') }, ...common },
@@ -119,8 +118,7 @@ export function openApiDocument() {
             '404': problem('No such user'),
             '409': problem('Another user has this email'),
             '412': problem('If-Match does not match the current version'),
-            '413': problem('Body too large'),
-            '415': problem('Body is not JSON'),
+            ...withBody,
             '428': problem('If-Match is missing'),
           },
         },

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import Router from '@koa/router';
 import type { Context } from 'koa';
-import { preconditionRequired, validationFailed } from '../domain/errors.js';
+import { preconditionRequired } from '../domain/errors.js';
 import {
   createUserInput,
   listUsersQuery,
@@ -10,40 +10,33 @@ import {
   userId,
 } from '../domain/user-input.js';
 import type { UserService } from '../users/user-service.js';
+import { etagOf, idempotencyKeyHeader, ifMatchHeader, versionsOf } from './headers.js';
 import { readJsonBody } from './json-body.js';
-import { etagOf, parseIfMatch } from './preconditions.js';
 
 export interface UsersRoutesDeps {
   users: UserService;
   bodyLimitBytes: number;
 }
 
-// Printable ASCII, as in the IETF Idempotency-Key draft's examples (UUIDs, random strings).
-const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
-
 function idOf(ctx: Context): string {
   return parseInput(userId, ctx.params.id, 'path/id');
 }
 
-/** The version an If-Match header asks for; -1 can never match (the service answers 412 or 404). */
-function expectedVersion(ctx: Context): number | undefined {
+/** The versions If-Match allows: undefined for any (or no header), empty when none can match. */
+function expectedVersions(ctx: Context): number[] | undefined {
   const header = ctx.get('If-Match');
   if (!header) return undefined;
-  const parsed = parseIfMatch(header);
-  return parsed === 'any' ? undefined : parsed === 'unmatchable' ? -1 : parsed;
+  const versions = versionsOf(parseInput(ifMatchHeader, header, 'header/If-Match'));
+  return versions === 'any' ? undefined : versions;
 }
 
 export function usersRoutes({ users, bodyLimitBytes }: UsersRoutesDeps): Router {
-  const router = new Router();
+  const router = new Router({ strict: true }); // see createRouters
 
   router.post('/users', async (ctx) => {
     const input = parseInput(createUserInput, await readJsonBody(ctx, bodyLimitBytes));
-    const key = ctx.get('Idempotency-Key');
-    if (key && !IDEMPOTENCY_KEY.test(key)) {
-      throw validationFailed([
-        { field: 'header/Idempotency-Key', message: 'must be 1-255 printable ASCII characters' },
-      ]);
-    }
+    const header = ctx.get('Idempotency-Key');
+    const key = header ? parseInput(idempotencyKeyHeader, header, 'header/Idempotency-Key') : undefined;
     const fingerprint = createHash('sha256')
       .update(JSON.stringify(['POST', '/users', input.email, input.name]))
       .digest('hex');
@@ -74,13 +67,13 @@ export function usersRoutes({ users, bodyLimitBytes }: UsersRoutesDeps): Router 
     const id = idOf(ctx);
     if (!ctx.get('If-Match')) throw preconditionRequired();
     const patch = parseInput(updateUserInput, await readJsonBody(ctx, bodyLimitBytes));
-    const user = await users.updateUser(id, patch, expectedVersion(ctx));
+    const user = await users.updateUser(id, patch, expectedVersions(ctx));
     ctx.set('ETag', etagOf(user.version));
     ctx.body = user;
   });
 
   router.delete('/users/:id', async (ctx) => {
-    await users.deleteUser(idOf(ctx), expectedVersion(ctx));
+    await users.deleteUser(idOf(ctx), expectedVersions(ctx));
     ctx.status = 204;
   });
 

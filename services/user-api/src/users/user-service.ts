@@ -102,17 +102,21 @@ export function createUserService({ orm, outbox }: UserServiceDeps) {
     },
 
     /**
-     * Applies a patch if the user is still at `expectedVersion` (any version when undefined);
-     * emits user_updated with what changed, nothing when the patch changes nothing.
+     * Applies a patch if the user is still at one of `expectedVersions` (any version when
+     * undefined); emits user_updated with what changed, nothing when the patch changes nothing.
      */
-    async updateUser(id: string, patch: UpdateUserInput, expectedVersion?: number): Promise<UserView> {
+    async updateUser(
+      id: string,
+      patch: UpdateUserInput,
+      expectedVersions?: readonly number[],
+    ): Promise<UserView> {
       try {
         return await orm.em.fork().transactional(async (em) => {
           // The row lock serialises changes of one user, so its events enter the outbox in
           // commit order.
           const user = await em.findOne(User, id, { lockMode: LockMode.PESSIMISTIC_WRITE });
           if (!user) throw userNotFound(id);
-          if (expectedVersion !== undefined && user.version !== expectedVersion) {
+          if (expectedVersions && !expectedVersions.includes(user.version)) {
             throw versionMismatch(user.version);
           }
           const changes = diffUser(user, patch);
@@ -126,17 +130,18 @@ export function createUserService({ orm, outbox }: UserServiceDeps) {
       } catch (error) {
         if (error instanceof UniqueConstraintViolationException) throw duplicateEmail();
         // Cannot happen while the row lock is held; kept so a future change cannot turn it into a 500.
-        if (error instanceof OptimisticLockError) throw versionMismatch((expectedVersion ?? 0) + 1);
+        if (error instanceof OptimisticLockError)
+          throw versionMismatch(Math.max(0, ...(expectedVersions ?? [])) + 1);
         throw error;
       }
     },
 
-    /** Deletes the user (if still at `expectedVersion`, when given); emits user_deleted. */
-    async deleteUser(id: string, expectedVersion?: number): Promise<void> {
+    /** Deletes the user (if still at one of `expectedVersions`, when given); emits user_deleted. */
+    async deleteUser(id: string, expectedVersions?: readonly number[]): Promise<void> {
       await orm.em.fork().transactional(async (em) => {
         const user = await em.findOne(User, id, { lockMode: LockMode.PESSIMISTIC_WRITE });
         if (!user) throw userNotFound(id);
-        if (expectedVersion !== undefined && user.version !== expectedVersion) {
+        if (expectedVersions && !expectedVersions.includes(user.version)) {
           throw versionMismatch(user.version);
         }
         await outbox.append(em, userDeleted(user, new Date()));
