@@ -31,8 +31,8 @@ export const etagOf = (version: number) => `"${version}"`;
 export function versionsOf(header: string): 'any' | number[] {
   if (header === '*') return 'any';
   const versions: number[] = [];
-  for (const [, weak, opaque] of header.matchAll(ENTITY_TAG)) {
-    if (!weak && /^\d{1,9}$/.test(opaque!)) versions.push(Number(opaque));
+  for (const [, weak, opaque = ''] of header.matchAll(ENTITY_TAG)) {
+    if (!weak && /^\d{1,9}$/.test(opaque)) versions.push(Number(opaque));
   }
   return versions;
 }
