@@ -1,6 +1,8 @@
 import Router from '@koa/router';
 import Koa, { type Middleware } from 'koa';
 import type { Logger, Registry } from '@platform/observability';
+import { describeError } from '@platform/runtime';
+import { databaseUnavailableError } from './domain/errors.js';
 import { httpMetrics } from './http/http-metrics.js';
 import { openApiDocument } from './http/openapi.js';
 import { sendProblem } from './http/problem.js';
@@ -10,7 +12,11 @@ import type { UserService } from './users/user-service.js';
 
 export interface AppDeps {
   logger: Logger;
-  database: { isReady(): Promise<boolean> };
+  database: {
+    isReady(): Promise<boolean>;
+    /** Whether an error means the database cannot be reached now (answered 503, not 500). */
+    isUnavailable(error: unknown): boolean;
+  };
   users: UserService;
   /** Largest accepted request body. */
   bodyLimitBytes: number;
@@ -57,6 +63,7 @@ export function createApp(deps: AppDeps): Koa {
   const app = new Koa();
   app.use(httpMetrics(deps.metrics));
   app.use(requestContext(deps.logger));
+  app.use(databaseUnavailable(deps.database.isUnavailable));
   const routers = createRouters(deps);
   app.use(methodNotAllowed(routers));
   for (const router of routers) app.use(router.routes());
@@ -80,6 +87,25 @@ function methodNotAllowed(routers: Router[]): Middleware {
     if (allowed.size === 0) return;
     ctx.set('Allow', [...allowed].join(', '));
     ctx.status = ctx.method === 'OPTIONS' ? 204 : 405;
+  };
+}
+
+/**
+ * PostgreSQL unreachable (restarting, failing over, out of connections) is not the request's
+ * fault: 503 with Retry-After, so a client retries (with its Idempotency-Key, a create is safe
+ * to retry even when the answer to a committed one was lost). Nothing is half-written: the
+ * transaction either committed or not.
+ */
+function databaseUnavailable(isUnavailable: (error: unknown) => boolean): Middleware {
+  return async (ctx, next) => {
+    try {
+      await next();
+    } catch (error) {
+      if (!isUnavailable(error)) throw error;
+      ctx.state.logger?.warn('database unavailable', { error: describeError(error) });
+      ctx.set('Retry-After', '1');
+      throw databaseUnavailableError();
+    }
   };
 }
 

@@ -4,6 +4,7 @@ import { diffUser } from '../src/domain/user-events.js';
 import { createUserInput, parseInput, updateUserInput } from '../src/domain/user-input.js';
 import { uuidV7 } from '../src/domain/uuid-v7.js';
 import { etagOf, ifMatchHeader, versionsOf } from '../src/http/headers.js';
+import { isDatabaseUnavailable } from '../src/adapters/postgres/availability.js';
 
 describe('uuidV7', () => {
   it('puts the milliseconds first, then version 7 and the RFC variant', () => {
@@ -94,5 +95,27 @@ describe('user input', () => {
         { field: '/', message: 'unknown field(s): extra' },
       ]);
     }
+  });
+});
+
+describe('isDatabaseUnavailable', () => {
+  it('tells an unreachable or restarting database from a failing request', () => {
+    const refused = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' });
+    for (const error of [
+      refused,
+      new Error('wrapped', { cause: refused }),
+      new AggregateError([refused], 'all attempts failed'),
+      Object.assign(new Error('terminating connection due to administrator command'), { code: '57P01' }),
+      Object.assign(new Error('the database system is starting up'), { code: '57P03' }),
+      new Error('Connection terminated unexpectedly'),
+    ])
+      expect(isDatabaseUnavailable(error)).toBe(true);
+    for (const error of [
+      Object.assign(new Error('duplicate key value'), { code: '23505' }),
+      new Error('boom'),
+      'text',
+      undefined,
+    ])
+      expect(isDatabaseUnavailable(error)).toBe(false);
   });
 });

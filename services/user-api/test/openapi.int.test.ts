@@ -22,7 +22,7 @@ describe('GET /openapi.json and the routes agree', () => {
   it('documents exactly the operations the router serves', () => {
     const routers = createRouters({
       logger: memoryLogger().logger,
-      database: { isReady: async () => true },
+      database: { isReady: async () => true, isUnavailable: () => false },
       users: createUserService({ orm: db.orm, outbox: createOutboxWriter({ environment: 'test' }) }),
       bodyLimitBytes: 1024,
       metrics: new Registry(),

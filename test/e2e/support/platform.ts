@@ -16,10 +16,17 @@ export type ServiceName = 'user-api' | 'outbox-publisher' | 'clickhouse-sink';
  * group, dead-letter topic and embedded ClickHouse directory. Every HTTP port is ephemeral; a
  * service's port is read from its start-up log line.
  */
-export async function createPlatform(prefix: string, env: Record<string, string> = {}) {
+export async function createPlatform(
+  prefix: string,
+  env: Record<string, string> = {},
+  options: { databaseServerUrl?: string } = {},
+) {
   const processes: ServiceProcess[] = [];
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), `${prefix}-chdb-`));
-  const database = await createScratchDatabase(process.env.DATABASE_URL!, prefix);
+  const database = await createScratchDatabase(
+    options.databaseServerUrl ?? process.env.DATABASE_URL!,
+    prefix,
+  );
   execFileSync(process.execPath, [path.join(services, 'user-api/dist/migrate.js')], {
     env: { ...process.env, DATABASE_URL: database.url, LOG_LEVEL: 'warn' },
   });
@@ -33,6 +40,7 @@ export async function createPlatform(prefix: string, env: Record<string, string>
   await admin.createTopics({ topics: [{ topic, numPartitions: 3 }], waitForLeaders: true });
   await admin.disconnect();
 
+  const groupId = uniqueName(`${prefix}-sink`);
   const shared = {
     ...process.env,
     DATABASE_URL: database.url,
@@ -44,7 +52,7 @@ export async function createPlatform(prefix: string, env: Record<string, string>
     SINK_HTTP_PORT: '0',
     CLICKHOUSE_URL: '',
     CLICKHOUSE_DATA_DIR: dataDir,
-    SINK_GROUP_ID: uniqueName(`${prefix}-sink`),
+    SINK_GROUP_ID: groupId,
     SINK_DLQ_TOPIC: dlqTopic,
     ...env,
   };
@@ -59,6 +67,7 @@ export async function createPlatform(prefix: string, env: Record<string, string>
   return {
     topic,
     dlqTopic,
+    groupId,
     databaseUrl: database.url,
     processes,
     start(name: ServiceName, extra: Record<string, string> = {}): ServiceProcess {

@@ -47,3 +47,10 @@ export const idempotencyKeyReused = () =>
     'This Idempotency-Key was used for a different request',
     'Use a new key for a new request',
   );
+export const databaseUnavailableError = () =>
+  new ClientError(
+    503,
+    'database-unavailable',
+    'The database is unavailable',
+    'Retry after Retry-After seconds',
+  );

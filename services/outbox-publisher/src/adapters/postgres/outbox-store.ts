@@ -77,6 +77,7 @@ export function createOutboxStore(pool: pg.Pool, totalLanes: number): OutboxStor
   return {
     async relayBatch(lanes, limit, handle) {
       const client = await pool.connect();
+      let broken: Error | undefined;
       try {
         await client.query('begin');
         const { rows } = await client.query<RowRecord>(
@@ -113,10 +114,13 @@ export function createOutboxStore(pool: pg.Pool, totalLanes: number): OutboxStor
         await client.query('commit');
         return rows.length;
       } catch (error) {
-        await client.query('rollback').catch(() => undefined);
+        // A connection the rollback cannot use is closed instead of going back to the pool.
+        await client.query('rollback').catch((rollbackError: unknown) => {
+          broken = rollbackError instanceof Error ? rollbackError : new Error(String(rollbackError));
+        });
         throw error;
       } finally {
-        client.release();
+        client.release(broken);
       }
     },
 

@@ -1,3 +1,4 @@
+import { isDatabaseUnavailable } from './availability.js';
 import { Migrator } from '@mikro-orm/migrations';
 import { MikroORM } from '@mikro-orm/postgresql';
 import { entities } from '../../entities/index.js';
@@ -32,8 +33,12 @@ export async function migrate(orm: MikroORM): Promise<string[]> {
  * Readiness as the HTTP layer sees it: does a trivial query answer within the timeout?
  * (MikroORM connects lazily, so `orm.checkConnection()` reports false until a first query.)
  */
-export function databaseProbe(orm: MikroORM, timeoutMs = 2000): { isReady(): Promise<boolean> } {
+export function databaseProbe(
+  orm: MikroORM,
+  timeoutMs = 2000,
+): { isReady(): Promise<boolean>; isUnavailable(error: unknown): boolean } {
   return {
+    isUnavailable: isDatabaseUnavailable,
     isReady: async () => {
       let timer: NodeJS.Timeout | undefined;
       const timeout = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), timeoutMs)));

@@ -1,0 +1,261 @@
+import { Kafka, logLevel } from 'kafkajs';
+import pg from 'pg';
+import { waitFor, type ServiceProcess } from '@platform/testing';
+import { createPlatform, sinkQuery, type Platform } from './support/platform.js';
+import { startPrivatePostgres } from './support/private-postgres.js';
+import { startTcpProxy } from './support/tcp-proxy.js';
+
+// Faults around the pipeline, each checked against PostgreSQL: every committed change has its
+// event in ClickHouse exactly once, nothing more.
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Still up (none of the faults may take a service down). */
+const stillRunning = async (service: ServiceProcess) =>
+  (await Promise.race([service.exitCode().then(() => false), sleep(100).then(() => true)])) as boolean;
+
+async function outboxEventIds(databaseUrl: string): Promise<string[]> {
+  const pool = new pg.Pool({ connectionString: databaseUrl, max: 1 });
+  try {
+    return (await pool.query<{ event_id: string }>('select event_id from outbox')).rows.map(
+      (r) => r.event_id,
+    );
+  } finally {
+    await pool.end();
+  }
+}
+
+/** Waits until ClickHouse holds exactly the outbox's events, then checks each is there once. */
+async function expectStoredOnce(platform: Platform, sinkUrl: string, timeoutMs = 120_000) {
+  const committed = await outboxEventIds(platform.databaseUrl);
+  const stored = async () =>
+    (
+      await sinkQuery<{ id: string }>(sinkUrl, 'SELECT toString(event_id) AS id FROM analytics.event_log')
+    ).map((r) => r.id);
+  await waitFor(
+    `all ${committed.length} events in ClickHouse`,
+    async () => (await stored()).length >= committed.length,
+    timeoutMs,
+  ).catch((error: unknown) => {
+    platform.printRecentLogs();
+    throw error;
+  });
+  expect((await stored()).sort()).toEqual([...committed].sort());
+  return committed;
+}
+
+describe('end to end under faults (all real, all processes)', () => {
+  it('PostgreSQL crashing under load: 503 meanwhile, each retried create stored once, relay resumes', async () => {
+    const postgres = await startPrivatePostgres();
+    const platform = await createPlatform('pgcrash', {}, { databaseServerUrl: postgres.url });
+    try {
+      const api = platform.start('user-api');
+      const publisher = platform.start('outbox-publisher');
+      const sink = platform.start('clickhouse-sink');
+      const base = await platform.baseUrl(api, 'user-api');
+      const sinkUrl = await platform.baseUrl(sink, 'clickhouse-sink');
+
+      // Clients as they should be written: each create carries an Idempotency-Key and is retried
+      // until it gets its 201, so an answer lost in the crash cannot make a second user.
+      const statuses = new Map<number | string, number>();
+      const created = new Set<string>();
+      let running = true;
+      const client = async (n: number) => {
+        for (let i = 0; running; i += 1) {
+          const key = `client-${n}-${i}`;
+          for (;;) {
+            const outcome = await fetch(`${base}/users`, {
+              method: 'POST',
+              headers: { 'content-type': 'application/json', 'idempotency-key': key },
+              body: JSON.stringify({ email: `${key}@x.io`, name: key }),
+            }).catch(() => undefined);
+            const status = outcome?.status ?? 'no answer';
+            statuses.set(status, (statuses.get(status) ?? 0) + 1);
+            if (outcome?.status === 201) {
+              created.add(((await outcome.json()) as { id: string }).id);
+              break;
+            }
+            if (outcome?.status === 503)
+              expect(Number(outcome.headers.get('retry-after'))).toBeGreaterThan(0);
+            else if (outcome)
+              throw new Error(`POST /users answered ${outcome.status}: ${await outcome.text()}`);
+            await sleep(100);
+          }
+        }
+      };
+      const clients = [1, 2, 3, 4].map(client);
+      await waitFor('load under way', async () => created.size >= 100);
+      postgres.crash();
+      await sleep(3000);
+      postgres.start();
+      const afterRestart = created.size;
+      await waitFor('creates succeed again', async () => created.size >= afterRestart + 100);
+      running = false;
+      await Promise.all(clients);
+
+      expect(statuses.get(503)).toBeGreaterThan(0);
+      // Against PostgreSQL: each user created once, each with its one event.
+      const pool = new pg.Pool({ connectionString: platform.databaseUrl, max: 1 });
+      const users = (await pool.query<{ id: string }>('select id from users')).rows.map((r) => r.id);
+      const events = (
+        await pool.query<{ id: string }>(
+          `select aggregate_id as id from outbox where event_type = 'user_created'`,
+        )
+      ).rows.map((r) => r.id);
+      await pool.end();
+      expect(users.sort()).toEqual([...created].sort());
+      expect(events.sort()).toEqual([...created].sort());
+      // The relay came back by itself: every event reaches ClickHouse once.
+      await expectStoredOnce(platform, sinkUrl);
+      for (const service of [api, publisher]) expect(await stillRunning(service)).toBe(true);
+      expect(
+        publisher.logLines.some((l) => l.message === 'relay attempt failed; rows stay pending; backing off'),
+      ).toBe(true);
+    } finally {
+      await platform.stop();
+      postgres.remove();
+    }
+  }, 240_000);
+
+  it('the schema registry away: new event types wait at the publisher, new schema ids at the sink', async () => {
+    const registry = new URL(process.env.SCHEMA_REGISTRY_URL!);
+    const target = { host: registry.hostname, port: Number(registry.port) };
+    const [toPublisher, toSink] = await Promise.all([startTcpProxy(target), startTcpProxy(target)]);
+    const via = (port: number) => Object.assign(new URL(registry), { host: `127.0.0.1:${port}` }).toString();
+    const platform = await createPlatform('registry');
+    try {
+      const api = platform.start('user-api');
+      platform.start('outbox-publisher', {
+        SCHEMA_REGISTRY_URL: via(toPublisher.port),
+        OUTBOX_BACKOFF_MAX_MS: '1000',
+      });
+      let sink = platform.start('clickhouse-sink', {
+        SCHEMA_REGISTRY_URL: via(toSink.port),
+        SINK_BACKOFF_MAX_MS: '1000',
+      });
+      const base = await platform.baseUrl(api, 'user-api');
+      let sinkUrl = await platform.baseUrl(sink, 'clickhouse-sink');
+      const call = (method: string, url: string, body?: object, headers: Record<string, string> = {}) =>
+        fetch(`${base}${url}`, {
+          method,
+          headers: { 'content-type': 'application/json', ...headers },
+          ...(body ? { body: JSON.stringify(body) } : {}),
+        });
+      const ids: string[] = [];
+      for (let i = 0; i < 10; i += 1) {
+        const response = await call('POST', '/users', { email: `registry-${i}@x.io`, name: `R ${i}` });
+        ids.push(((await response.json()) as { id: string }).id);
+      }
+      await expectStoredOnce(platform, sinkUrl);
+
+      // The first user_updated and user_deleted are published while the registry is unreachable.
+      await toPublisher.down();
+      for (const id of ids.slice(0, 5)) {
+        expect((await call('PATCH', `/users/${id}`, { name: 'Renamed' }, { 'If-Match': '"1"' })).status).toBe(
+          200,
+        );
+      }
+      for (const id of ids.slice(5, 8)) expect((await call('DELETE', `/users/${id}`)).status).toBe(204);
+      await sleep(4000);
+      const pool = new pg.Pool({ connectionString: platform.databaseUrl, max: 1 });
+      const waiting = async () =>
+        (
+          await pool.query<{ status: string; n: string }>(
+            'select status, count(*) as n from outbox group by status',
+          )
+        ).rows;
+      // Still pending: not published, and not given up on as failed.
+      expect(await waiting()).toEqual(expect.arrayContaining([{ status: 'pending', n: '8' }]));
+      await toPublisher.up();
+      await expectStoredOnce(platform, sinkUrl);
+
+      // A sink that has never seen these schema ids starts while the registry is unreachable.
+      sink.signal('SIGTERM');
+      expect(await sink.exitCode()).toBe(0);
+      await toSink.down();
+      for (const id of ids.slice(0, 3)) {
+        expect((await call('PATCH', `/users/${id}`, { name: 'Again' }, { 'If-Match': '"2"' })).status).toBe(
+          200,
+        );
+      }
+      sink = platform.start('clickhouse-sink', {
+        SCHEMA_REGISTRY_URL: via(toSink.port),
+        SINK_BACKOFF_MAX_MS: '1000',
+      });
+      sinkUrl = await platform.baseUrl(sink, 'clickhouse-sink');
+      await waitFor('the sink tried to decode', async () =>
+        sink.logLines.some((l) => l.message === 'decode failed; partition paused, retrying'),
+      );
+      await toSink.up();
+      await expectStoredOnce(platform, sinkUrl);
+      await pool.end();
+      // Nothing was taken for poison: no dead letters.
+      expect(sink.logLines.filter((l) => l.message === 'message dead-lettered')).toEqual([]);
+    } finally {
+      await platform.stop();
+      await Promise.all([toPublisher.close(), toSink.close()]);
+    }
+  }, 240_000);
+
+  it('a consumer far behind: the lag grows while it is away and shrinks to 0, nothing dropped', async () => {
+    const platform = await createPlatform('behind');
+    const kafka = new Kafka({ brokers: process.env.KAFKA_BROKERS!.split(','), logLevel: logLevel.NOTHING });
+    const admin = kafka.admin();
+    await admin.connect();
+    try {
+      const api = platform.start('user-api');
+      platform.start('outbox-publisher');
+      const base = await platform.baseUrl(api, 'user-api');
+      const groupId = platform.groupId;
+      const lag = async () => {
+        const [ends, [committed]] = await Promise.all([
+          admin.fetchTopicOffsets(platform.topic),
+          admin.fetchOffsets({ groupId, topics: [platform.topic] }),
+        ]);
+        return ends.reduce((sum, { partition, high }) => {
+          const at = Number(committed?.partitions.find((p) => p.partition === partition)?.offset ?? -1);
+          return sum + Number(high) - Math.max(0, at);
+        }, 0);
+      };
+      const create = async (from: number, count: number) => {
+        for (let i = from; i < from + count; i += 8) {
+          await Promise.all(
+            Array.from({ length: Math.min(8, from + count - i) }, (_, j) =>
+              fetch(`${base}/users`, {
+                method: 'POST',
+                headers: { 'content-type': 'application/json' },
+                body: JSON.stringify({ email: `behind-${i + j}@x.io`, name: `B ${i + j}` }),
+              }).then((r) => expect(r.status).toBe(201)),
+            ),
+          );
+        }
+      };
+
+      await create(0, 1500);
+      await waitFor('the backlog on the topic', async () => (await lag()) === 1500);
+      // The sink comes back far behind, with small batches (slow), while writes go on.
+      const sink = platform.start('clickhouse-sink', { SINK_BATCH_SIZE: '50' });
+      const sinkUrl = await platform.baseUrl(sink, 'clickhouse-sink');
+      const more = create(1500, 1000);
+      const seen: number[] = [];
+      await waitFor(
+        'caught up',
+        async () => {
+          seen.push(await lag());
+          return seen.at(-1) === 0 && (await outboxEventIds(platform.databaseUrl)).length === 2500;
+        },
+        180_000,
+      );
+      await more;
+      expect(Math.max(...seen)).toBeGreaterThan(0);
+      const committed = await expectStoredOnce(platform, sinkUrl);
+      expect(committed).toHaveLength(2500);
+      // The sink's own gauge agrees once it has caught up.
+      const metrics = await (await fetch(`${sinkUrl}/metrics`)).text();
+      expect(metrics).toMatch(/sink_consumer_lag\{partition="0"\} 0/);
+    } finally {
+      await admin.disconnect();
+      await platform.stop();
+    }
+  }, 300_000);
+});

@@ -1,0 +1,78 @@
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+
+/** The newest PostgreSQL installed from Debian's packages (what ./platform runs). */
+function binDir(): string {
+  const root = '/usr/lib/postgresql';
+  const versions = fs
+    .readdirSync(root)
+    .filter((v) => fs.existsSync(path.join(root, v, 'bin/initdb')))
+    .sort((a, b) => Number(a) - Number(b));
+  if (versions.length === 0) throw new Error(`no PostgreSQL under ${root}; run ./platform stack up`);
+  return path.join(root, versions.at(-1)!, 'bin');
+}
+
+async function freePort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as net.AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+/**
+ * A PostgreSQL cluster of the test's own, so the test can restart (or crash) it under load
+ * without disturbing the stack other suites share. As root it runs as the 'postgres' user, as
+ * ./platform does (initdb and postgres refuse root).
+ */
+export async function startPrivatePostgres() {
+  const bin = binDir();
+  const home = fs.mkdtempSync(path.join(os.tmpdir(), 'private-pg-'));
+  const data = path.join(home, 'data');
+  const asRoot = process.getuid?.() === 0;
+  if (asRoot) execFileSync('chown', ['postgres', home]);
+  const run = (tool: string, args: string[]) =>
+    execFileSync(
+      asRoot ? 'runuser' : path.join(bin, tool),
+      asRoot ? ['-u', 'postgres', '--', path.join(bin, tool), ...args] : args,
+      {
+        stdio: 'pipe',
+      },
+    );
+  const port = await freePort();
+  run('initdb', ['-D', data, '-U', 'platform', '--auth=trust', '-E', 'UTF8', '--locale=C.UTF-8']);
+  const start = () =>
+    run('pg_ctl', [
+      '-D',
+      data,
+      '-l',
+      path.join(home, 'postgres.log'),
+      '-w',
+      '-t',
+      '60',
+      'start',
+      '-o',
+      `-p ${port} -c listen_addresses=127.0.0.1 -c unix_socket_directories='' -c max_connections=100`,
+    ]);
+  const stop = (mode: 'fast' | 'immediate') =>
+    run('pg_ctl', ['-D', data, '-m', mode, '-w', '-t', '60', 'stop']);
+  start();
+  return {
+    url: `postgres://platform@127.0.0.1:${port}/postgres`,
+    /** Stops the server the way a crash would (no checkpoint: crash recovery at the next start). */
+    crash: () => stop('immediate'),
+    start,
+    log: () => fs.readFileSync(path.join(home, 'postgres.log'), 'utf8'),
+    remove(): void {
+      try {
+        stop('immediate');
+      } catch {
+        // already stopped
+      }
+      fs.rmSync(home, { recursive: true, force: true });
+    },
+  };
+}
