@@ -40,6 +40,12 @@ const etagHeader = { ETag: { description: 'Version of the user, e.g. "3"', schem
 const common = {
   '400': problem('Invalid path, query, header or body; `errors` lists each field'),
   '500': problem('Unexpected error; nothing about it is revealed'),
+  '503': {
+    ...problem(
+      'The database is unavailable (restarting, failing over); retry, with the same Idempotency-Key',
+    ),
+    headers: { 'Retry-After': { description: 'Seconds to wait', schema: { type: 'integer' } } },
+  },
 };
 const withBody = {
   '413': problem('Body too large'),
