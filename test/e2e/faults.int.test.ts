@@ -5,7 +5,7 @@ import path from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 import pg from 'pg';
 import { waitFor, type ServiceProcess } from '@platform/testing';
-import { createPlatform, sinkQuery, type Platform } from './support/platform.js';
+import { apiCaller, createPlatform, sinkQuery, type Platform } from './support/platform.js';
 import { startPrivatePostgres } from './support/private-postgres.js';
 import { startTcpProxy } from './support/tcp-proxy.js';
 
@@ -139,12 +139,7 @@ describe('end to end under faults (all real, all processes)', () => {
       });
       const base = await platform.baseUrl(api, 'user-api');
       let sinkUrl = await platform.baseUrl(sink, 'clickhouse-sink');
-      const call = (method: string, url: string, body?: object, headers: Record<string, string> = {}) =>
-        fetch(`${base}${url}`, {
-          method,
-          headers: { 'content-type': 'application/json', ...headers },
-          ...(body ? { body: JSON.stringify(body) } : {}),
-        });
+      const call = apiCaller(base);
       const ids: string[] = [];
       for (let i = 0; i < 10; i += 1) {
         const response = await call('POST', '/users', { email: `registry-${i}@x.io`, name: `R ${i}` });

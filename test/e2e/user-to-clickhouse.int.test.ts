@@ -1,6 +1,6 @@
 import pg from 'pg';
 import { waitFor } from '@platform/testing';
-import { createPlatform, sinkQuery, type Platform } from './support/platform.js';
+import { apiCaller, createPlatform, sinkQuery, type Platform } from './support/platform.js';
 
 describe('end to end: HTTP request -> outbox -> Kafka -> ClickHouse (all real, all processes)', () => {
   let platform: Platform;
@@ -19,12 +19,7 @@ describe('end to end: HTTP request -> outbox -> Kafka -> ClickHouse (all real, a
     const sink = platform.start('clickhouse-sink');
     const base = await platform.baseUrl(api, 'user-api');
     const sinkUrl = await platform.baseUrl(sink, 'clickhouse-sink');
-    const call = (method: string, url: string, body?: object, headers: Record<string, string> = {}) =>
-      fetch(`${base}${url}`, {
-        method,
-        headers: { 'content-type': 'application/json', ...headers },
-        ...(body ? { body: JSON.stringify(body) } : {}),
-      });
+    const call = apiCaller(base);
 
     // 30 users created, 10 renamed, 5 deleted: 45 changes
     const ids: string[] = [];

@@ -5,3 +5,4 @@ export { ServiceProcess } from './service-process.js';
 export { waitFor } from './wait-for.js';
 export { parsePrometheusText, sampleValue, scrape } from './prometheus.js';
 export type { Sample } from './prometheus.js';
+export { freePort } from './ports.js';

@@ -109,3 +109,13 @@ export async function sinkQuery<Row>(sinkUrl: string, sql: string): Promise<Row[
   if (!response.ok) throw new Error(body.error);
   return body.rows!;
 }
+
+/** A JSON call to the API at `base`: what the tests send as a client would. */
+export const apiCaller =
+  (base: string) =>
+  (method: string, url: string, body?: object, headers: Record<string, string> = {}) =>
+    fetch(`${base}${url}`, {
+      method,
+      headers: { 'content-type': 'application/json', ...headers },
+      ...(body ? { body: JSON.stringify(body) } : {}),
+    });

@@ -1,8 +1,8 @@
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { freePort } from '@platform/testing';
 
 /** The newest PostgreSQL installed from Debian's packages (what ./platform runs). */
 function binDir(): string {
@@ -13,14 +13,6 @@ function binDir(): string {
     .sort((a, b) => Number(a) - Number(b));
   if (versions.length === 0) throw new Error(`no PostgreSQL under ${root}; run ./platform stack up`);
   return path.join(root, versions.at(-1)!, 'bin');
-}
-
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 /**
