@@ -164,10 +164,19 @@ export function createSink({
     alive: () => boolean,
   ): Promise<T> {
     const target = [{ topic: settings.topic, partitions: [partition] }];
+    // kafkajs refuses to pause or resume while the consumer is stopped (following a re-created
+    // topic): there is nothing to hold back then.
+    const whileRunning = (change: () => void) => {
+      try {
+        change();
+      } catch {
+        // not consuming
+      }
+    };
     for (let attempt = 1; ; attempt += 1) {
       try {
         const result = await work();
-        if (attempt > 1) consumer.resume(target);
+        if (attempt > 1) whileRunning(() => consumer.resume(target));
         return result;
       } catch (error) {
         if (error instanceof PoisonMessageError) throw error;
@@ -180,7 +189,7 @@ export function createSink({
           error: describeError(error),
         });
         // Backpressure: fetch nothing more for this partition until it is stored again.
-        if (attempt === 1) consumer.pause(target);
+        if (attempt === 1) whileRunning(() => consumer.pause(target));
         await waitHeartbeating(delayMs);
       }
     }
@@ -385,13 +394,19 @@ export function createSink({
       await consumer.stop();
       await Promise.all(
         [...batches.keys()].map((partition) =>
-          withPartition(partition, () => flush(partition, true, () => !stopping)),
+          withPartition(partition, () => flush(partition, true, () => !stopping)).catch((error) =>
+            // The old topic is gone: what could not be stored now cannot be read again.
+            logger.error('buffered messages of the replaced topic could not be stored', {
+              partition,
+              error: describeError(error),
+            }),
+          ),
         ),
       );
     } finally {
       following = false;
+      if (!closing) await consumer.run(runOptions);
     }
-    if (!closing) await consumer.run(runOptions);
   }
 
   const runOptions = {
