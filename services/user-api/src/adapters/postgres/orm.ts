@@ -1,7 +1,7 @@
-import { isDatabaseUnavailable } from './availability.js';
 import { Migrator } from '@mikro-orm/migrations';
 import { MikroORM } from '@mikro-orm/postgresql';
 import { entities } from '../../entities/index.js';
+import { isDatabaseUnavailable } from './availability.js';
 import { migrationsList } from '../../migrations/index.js';
 
 export interface DatabaseConfig {
