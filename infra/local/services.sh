@@ -27,8 +27,23 @@ service_up() {
   done
 }
 
+# The API accepts only signed bearer tokens. Locally there is no OIDC provider, so the platform
+# makes a development key set once (.local-stack/auth) and the API trusts it; `npm run --silent
+# token -w @platform/user-api` signs tokens with it. Set AUTH_JWKS_URL to use a real provider.
+auth_env() {
+  if [[ -n "${AUTH_JWKS_URL:-}" ]]; then return 0; fi
+  export AUTH_DEV_KEYS_DIR="${AUTH_DEV_KEYS_DIR:-$STATE_DIR/auth}"
+  (cd "$ROOT_DIR/services/user-api" &&
+    node --input-type=module -e "import { ensureDevKeys } from './dist/dev-auth.js'; await ensureDevKeys(process.env.AUTH_DEV_KEYS_DIR)") ||
+    die "could not create the development key set in $AUTH_DEV_KEYS_DIR"
+  export AUTH_JWKS_FILE="${AUTH_JWKS_FILE:-$AUTH_DEV_KEYS_DIR/jwks.json}"
+  export AUTH_ISSUER="${AUTH_ISSUER:-https://dev.outbox-platform.local}"
+  export AUTH_AUDIENCE="${AUTH_AUDIENCE:-user-api}"
+}
+
 services_up() {
   export HTTP_PORT="${HTTP_PORT:-3000}"
+  auth_env
   export CLICKHOUSE_DATA_DIR="${CLICKHOUSE_DATA_DIR:-$STATE_DIR/clickhouse}"
   # Traced into the local Jaeger unless the caller points OTEL_* elsewhere or turned tracing off.
   if tracing_enabled; then export OTEL_EXPORTER_OTLP_ENDPOINT="${OTEL_EXPORTER_OTLP_ENDPOINT:-$JAEGER_OTLP_ENDPOINT}"; fi

@@ -70,7 +70,7 @@ describe('end to end under faults (all real, all processes)', () => {
           for (;;) {
             const outcome = await fetch(`${base}/users`, {
               method: 'POST',
-              headers: { 'content-type': 'application/json', 'idempotency-key': key },
+              headers: { 'content-type': 'application/json', ...platform.authHeader, 'idempotency-key': key },
               body: JSON.stringify({ email: `${key}@x.io`, name: key }),
             }).catch(() => undefined);
             const status = outcome?.status ?? 'no answer';
@@ -139,7 +139,7 @@ describe('end to end under faults (all real, all processes)', () => {
       });
       const base = await platform.baseUrl(api, 'user-api');
       let sinkUrl = await platform.baseUrl(sink, 'clickhouse-sink');
-      const call = apiCaller(base);
+      const call = apiCaller(base, platform);
       const ids: string[] = [];
       for (let i = 0; i < 10; i += 1) {
         const response = await call('POST', '/users', { email: `registry-${i}@x.io`, name: `R ${i}` });
@@ -222,7 +222,7 @@ describe('end to end under faults (all real, all processes)', () => {
             Array.from({ length: Math.min(8, from + count - i) }, (_, j) =>
               fetch(`${base}/users`, {
                 method: 'POST',
-                headers: { 'content-type': 'application/json' },
+                headers: { 'content-type': 'application/json', ...platform.authHeader },
                 body: JSON.stringify({ email: `behind-${i + j}@x.io`, name: `B ${i + j}` }),
               }).then((r) => expect(r.status).toBe(201)),
             ),
@@ -275,7 +275,7 @@ describe('end to end under faults (all real, all processes)', () => {
           for (let i = from; i < from + count; i += 1) {
             const response = await fetch(`${base}/users`, {
               method: 'POST',
-              headers: { 'content-type': 'application/json' },
+              headers: { 'content-type': 'application/json', ...platform.authHeader },
               body: JSON.stringify({ email: `full-${i}@x.io`, name: `F ${i}` }),
             });
             expect(response.status).toBe(201);

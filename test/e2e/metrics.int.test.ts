@@ -51,18 +51,21 @@ describe('metrics: /metrics of each service follow the events through the platfo
     for (let i = 0; i < USERS; i += 1) {
       const response = await fetch(`${apiUrl}/users`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json' },
+        headers: { 'content-type': 'application/json', ...platform.authHeader },
         body: JSON.stringify({ email: `metrics-${i}@example.com`, name: `Metrics ${i}` }),
       });
       expect(response.status).toBe(201);
     }
     const invalid = await fetch(`${apiUrl}/users`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', ...platform.authHeader },
       body: JSON.stringify({ email: 'not an email' }),
     });
     expect(invalid.status).toBe(400);
-    expect((await fetch(`${apiUrl}/users/01a201cb-630b-70a9-a0cd-000000000000`)).status).toBe(404);
+    expect(
+      (await fetch(`${apiUrl}/users/01a201cb-630b-70a9-a0cd-000000000000`, { headers: platform.authHeader }))
+        .status,
+    ).toBe(404);
     expect((await fetch(`${apiUrl}/no-such-path`)).status).toBe(404);
 
     // user-api: one observation per request, labelled by route template and status.

@@ -64,7 +64,11 @@ describe('tracing: one trace from the HTTP request to the ClickHouse row, in Jae
     const email = `traced-${hex(4)}@example.com`;
     const response = await fetch(`${base}/users`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', traceparent: `00-${traceId}-${callerSpanId}-01` },
+      headers: {
+        'content-type': 'application/json',
+        ...platform.authHeader,
+        traceparent: `00-${traceId}-${callerSpanId}-01`,
+      },
       body: JSON.stringify({ email, name: 'Traced User' }),
     });
     expect(response.status).toBe(201);

@@ -19,7 +19,7 @@ describe('end to end: HTTP request -> outbox -> Kafka -> ClickHouse (all real, a
     const sink = platform.start('clickhouse-sink');
     const base = await platform.baseUrl(api, 'user-api');
     const sinkUrl = await platform.baseUrl(sink, 'clickhouse-sink');
-    const call = apiCaller(base);
+    const call = apiCaller(base, platform);
 
     // 30 users created, 10 renamed, 5 deleted: 45 changes
     const ids: string[] = [];

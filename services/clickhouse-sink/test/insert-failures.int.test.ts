@@ -46,16 +46,19 @@ describe('ClickHouse inserts failing for a while (real Kafka, registry, ClickHou
     const { logger, lines } = memoryLogger();
     const kafkaConfig = { brokers: brokers(), clientId: `${settings.topic}-test` };
     const kafka = createKafka(kafkaConfig, logger);
-    const sink = createSink({
+    const identity = createTopicIdentity(createTopicIdReader(kafkaConfig), settings.topic);
+    const created = createSink({
       kafka,
       store,
       decoder: createAvroDecoder(createSchemaRegistry({ url: process.env.SCHEMA_REGISTRY_URL! })),
       deadLetters: createDeadLetterQueue(kafka, uniqueName(`${settings.topic}-dlq`)),
-      identity: createTopicIdentity(createTopicIdReader(kafkaConfig), settings.topic),
+      identity,
       logger,
       metrics: createSinkMetrics(new Registry()),
       settings,
     });
+    // As main does: the identity reader's connections close after the sink.
+    const sink = { ...created, stop: () => created.stop().finally(() => identity.close()) };
     return { sink, kafka, lines };
   }
 

@@ -18,6 +18,7 @@ import http from 'node:http';
 import path from 'node:path';
 import autocannon from 'autocannon';
 import pg from 'pg';
+import { DEV_AUDIENCE, DEV_ISSUER, ensureDevKeys, mintDevToken } from '../dist/dev-auth.js';
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 20);
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 50);
@@ -27,6 +28,10 @@ const serviceDir = path.resolve(import.meta.dirname, '..');
 const serverUrl = new URL(
   process.env.DATABASE_URL ?? fail('DATABASE_URL is not set (eval "$(./platform env)")'),
 );
+// The API verifies a bearer token on every request, as in production (one signature check each).
+const keysDir = path.join(serviceDir, '../../.local-stack/auth');
+const jwksFile = await ensureDevKeys(keysDir);
+const authorization = `Bearer ${await mintDevToken(keysDir, { subject: 'bench', scopes: ['users:write'], expiresIn: '2h' })}`;
 
 function fail(message) {
   console.error(`bench: ${message}`);
@@ -112,6 +117,9 @@ async function startApi(url, otlp, sampleRatio = 1) {
       HTTP_HOST: '127.0.0.1',
       DATABASE_POOL_MAX: String(dbConnections),
       APP_ENV: 'bench',
+      AUTH_JWKS_FILE: jwksFile,
+      AUTH_ISSUER: DEV_ISSUER,
+      AUTH_AUDIENCE: DEV_AUDIENCE,
     },
     stdio: ['ignore', logFile, logFile],
   });
@@ -140,7 +148,7 @@ function load(options) {
       {
         method: 'POST',
         path: '/users',
-        headers: { 'content-type': 'application/json' },
+        headers: { 'content-type': 'application/json', authorization },
         // A new email per request, so every request creates a user (no 409s).
         setupRequest: (request) => ({
           ...request,
@@ -180,7 +188,11 @@ async function pacedLoad(rate) {
             path: '/users',
             method: 'POST',
             agent,
-            headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+            headers: {
+              'content-type': 'application/json',
+              'content-length': Buffer.byteLength(body),
+              authorization,
+            },
           },
           (response) => {
             response.resume();

@@ -3,6 +3,7 @@ import Koa, { type Middleware } from 'koa';
 import type { Logger, Registry } from '@platform/observability';
 import { describeError } from '@platform/runtime';
 import { databaseUnavailableError } from './domain/errors.js';
+import type { TokenVerifier } from './http/auth.js';
 import { httpMetrics } from './http/http-metrics.js';
 import { openApiDocument } from './http/openapi.js';
 import { sendProblem } from './http/problem.js';
@@ -22,6 +23,7 @@ export interface AppDeps {
   bodyLimitBytes: number;
   /** Where the HTTP metrics go; served on GET /metrics. */
   metrics: Registry;
+  verifyToken: TokenVerifier;
 }
 
 /** The routers of the application: the system routes and the users resource. */
@@ -55,7 +57,10 @@ export function createRouters(deps: AppDeps): Router[] {
     ctx.body = document;
   });
 
-  return [system, usersRoutes({ users: deps.users, bodyLimitBytes: deps.bodyLimitBytes })];
+  return [
+    system,
+    usersRoutes({ users: deps.users, bodyLimitBytes: deps.bodyLimitBytes, verifyToken: deps.verifyToken }),
+  ];
 }
 
 /** The HTTP application, built from its dependencies; tests build it the same way main does. */

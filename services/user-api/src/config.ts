@@ -1,25 +1,81 @@
 import { z } from 'zod';
-import { baseConfig, baseEnvShape, envField, parseEnv, type BaseConfig } from '@platform/runtime';
+import {
+  baseConfig,
+  baseEnvShape,
+  ConfigError,
+  envField,
+  parseEnv,
+  type BaseConfig,
+} from '@platform/runtime';
+import type { AuthConfig } from './http/auth.js';
 
-const envShape = {
+const databaseEnvShape = {
   ...baseEnvShape,
   DATABASE_URL: envField.url(['postgres:', 'postgresql:']),
   DATABASE_POOL_MAX: envField.positiveInt(500).default(20),
+};
+
+const envShape = {
+  ...databaseEnvShape,
   HTTP_HOST: z.string().default('0.0.0.0'),
   HTTP_PORT: envField.port().default(3000),
   HTTP_BODY_LIMIT_BYTES: envField.positiveInt(10 * 1024 * 1024).default(16 * 1024),
+  /** The OIDC provider's JWKS endpoint; or AUTH_JWKS_FILE, a JWKS file (development). */
+  AUTH_JWKS_URL: envField.url(['https:', 'http:']).optional(),
+  AUTH_JWKS_FILE: z.string().min(1).optional(),
+  /** What accepted tokens must carry as `iss` and `aud`. */
+  AUTH_ISSUER: z.string().min(1),
+  AUTH_AUDIENCE: z.string().min(1),
+  /** Asymmetric algorithms only: a shared-secret (HS*) or unsigned token is never accepted. */
+  AUTH_ALGORITHMS: z
+    .string()
+    .default('ES256,RS256')
+    .transform((list) => list.split(',').map((a) => a.trim()))
+    .pipe(
+      z
+        .array(
+          z.enum(['ES256', 'ES384', 'ES512', 'RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'EdDSA']),
+        )
+        .min(1),
+    ),
+  AUTH_CLOCK_TOLERANCE_SECONDS: envField.positiveInt(300).default(5),
 };
 
 export interface UserApiConfig extends BaseConfig {
   database: { url: string; poolMax: number };
   http: { host: string; port: number; bodyLimitBytes: number };
+  auth: AuthConfig;
+}
+
+export interface DatabaseConfig extends BaseConfig {
+  database: { url: string; poolMax: number };
+}
+
+/** What the migration runner (and tests that only need the database) read. */
+export function loadDatabaseConfig(env: NodeJS.ProcessEnv = process.env): DatabaseConfig {
+  const e = parseEnv(databaseEnvShape, env);
+  return Object.freeze({ ...baseConfig(e), database: { url: e.DATABASE_URL, poolMax: e.DATABASE_POOL_MAX } });
 }
 
 export function loadUserApiConfig(env: NodeJS.ProcessEnv = process.env): UserApiConfig {
   const e = parseEnv(envShape, env);
+  if (Boolean(e.AUTH_JWKS_URL) === Boolean(e.AUTH_JWKS_FILE)) {
+    throw new ConfigError([
+      'AUTH_JWKS_URL or AUTH_JWKS_FILE: exactly one must be set (where token keys come from)',
+    ]);
+  }
   return Object.freeze({
     ...baseConfig(e),
     database: { url: e.DATABASE_URL, poolMax: e.DATABASE_POOL_MAX },
     http: { host: e.HTTP_HOST, port: e.HTTP_PORT, bodyLimitBytes: e.HTTP_BODY_LIMIT_BYTES },
+    auth: {
+      keys: e.AUTH_JWKS_FILE
+        ? { kind: 'file' as const, path: e.AUTH_JWKS_FILE }
+        : { kind: 'url' as const, url: e.AUTH_JWKS_URL ?? '' },
+      issuer: e.AUTH_ISSUER,
+      audience: e.AUTH_AUDIENCE,
+      algorithms: e.AUTH_ALGORITHMS,
+      clockToleranceSeconds: e.AUTH_CLOCK_TOLERANCE_SECONDS,
+    },
   });
 }

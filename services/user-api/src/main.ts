@@ -3,6 +3,7 @@ import { packageVersion, runService } from '@platform/runtime';
 import { createOrm, databaseProbe } from './adapters/postgres/orm.js';
 import { createApp } from './app.js';
 import { loadUserApiConfig } from './config.js';
+import { createTokenVerifier } from './http/auth.js';
 import { listen } from './http/server.js';
 import { createOutboxWriter } from './outbox/outbox-writer.js';
 import { createUserService } from './users/user-service.js';
@@ -21,6 +22,7 @@ await runService({
       users,
       bodyLimitBytes: config.http.bodyLimitBytes,
       metrics: createMetricsRegistry(service),
+      verifyToken: createTokenVerifier(config.auth),
     });
     const server = await listen(app, config.http);
     logger.info('listening', { host: config.http.host, port: server.port });

@@ -1,11 +1,11 @@
 import { createLogger } from '@platform/observability';
 import { describeError, loadConfigOrExit, packageVersion } from '@platform/runtime';
 import { createOrm, migrate } from './adapters/postgres/orm.js';
-import { loadUserApiConfig } from './config.js';
+import { loadDatabaseConfig } from './config.js';
 
 // `npm run migrate`: applies pending schema migrations, then exits. Run before starting a new
 // version of the API (./platform up does).
-const config = loadConfigOrExit('user-api migrate', loadUserApiConfig);
+const config = loadConfigOrExit('user-api migrate', loadDatabaseConfig);
 const logger = createLogger({
   service: 'user-api-migrate',
   version: packageVersion(import.meta.url),

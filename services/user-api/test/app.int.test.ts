@@ -4,7 +4,7 @@ import type { MikroORM } from '@mikro-orm/postgresql';
 import { memoryLogger } from '@platform/testing';
 import { createOrm, databaseProbe } from '../src/adapters/postgres/orm.js';
 import { createApp, type AppDeps } from '../src/app.js';
-import { loadUserApiConfig } from '../src/config.js';
+import { loadDatabaseConfig } from '../src/config.js';
 import { listen, type RunningServer } from '../src/http/server.js';
 import { createOutboxWriter } from '../src/outbox/outbox-writer.js';
 import { createUserService } from '../src/users/user-service.js';
@@ -17,13 +17,14 @@ describe('user-api HTTP basics (real PostgreSQL)', () => {
     users: createUserService({ orm, outbox: createOutboxWriter({ environment: 'test' }) }),
     bodyLimitBytes: 16384,
     metrics: new Registry(),
+    verifyToken: () => Promise.reject(new Error('no route here needs a token')),
   });
   let orm: MikroORM;
   let server: RunningServer;
   let base: string;
 
   beforeAll(async () => {
-    orm = await createOrm(loadUserApiConfig().database);
+    orm = await createOrm(loadDatabaseConfig().database);
     server = await listen(createApp(depsFor(orm)), { host: '127.0.0.1', port: 0 });
     base = `http://127.0.0.1:${server.port}`;
   });
@@ -119,7 +120,7 @@ describe('user-api HTTP basics (real PostgreSQL)', () => {
 
   it('is not ready once the database is unreachable', async () => {
     // Port 1 on loopback refuses connections: a database that is down.
-    const url = new URL(loadUserApiConfig().database.url);
+    const url = new URL(loadDatabaseConfig().database.url);
     url.port = '1';
     const unreachable = await createOrm({ url: url.toString(), poolMax: 1 });
     const app = createApp(depsFor(unreachable));

@@ -1,9 +1,9 @@
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { createOrm, databaseProbe } from '../src/adapters/postgres/orm.js';
-import { loadUserApiConfig } from '../src/config.js';
+import { loadDatabaseConfig } from '../src/config.js';
 
 describe('PostgreSQL through createOrm (real server)', () => {
-  const { database } = loadUserApiConfig();
+  const { database } = loadDatabaseConfig();
   let orm: MikroORM;
 
   beforeAll(async () => {

@@ -26,6 +26,7 @@ describe('GET /openapi.json and the routes agree', () => {
       users: createUserService({ orm: db.orm, outbox: createOutboxWriter({ environment: 'test' }) }),
       bodyLimitBytes: 1024,
       metrics: new Registry(),
+      verifyToken: () => Promise.reject(new Error('not called')),
     });
     const documented = Object.entries(openApiDocument().paths).flatMap(([path, operations]) =>
       Object.keys(operations).map((method) => `${method.toUpperCase()} ${path}`),

@@ -6,6 +6,13 @@ import { Kafka, logLevel } from 'kafkajs';
 import { createScratchDatabase, ServiceProcess, uniqueName } from '@platform/testing';
 
 const services = path.resolve(import.meta.dirname, '../../../services');
+// The API's development key set (built with it): the platform trusts a key set of its own.
+const devAuth = (await import(path.join(services, 'user-api/dist/dev-auth.js'))) as {
+  DEV_ISSUER: string;
+  DEV_AUDIENCE: string;
+  ensureDevKeys(dir: string): Promise<string>;
+  mintDevToken(dir: string, claims: { subject: string; scopes: string[] }): Promise<string>;
+};
 const main = (name: string) => path.join(services, name, 'dist/main.js');
 
 export type ServiceName = 'user-api' | 'outbox-publisher' | 'clickhouse-sink';
@@ -41,6 +48,12 @@ export async function createPlatform(
   await admin.disconnect();
 
   const groupId = uniqueName(`${prefix}-sink`);
+  const keysDir = fs.mkdtempSync(path.join(os.tmpdir(), `${prefix}-keys-`));
+  const jwksFile = await devAuth.ensureDevKeys(keysDir);
+  const token = await devAuth.mintDevToken(keysDir, {
+    subject: `${prefix}-client`,
+    scopes: ['users:read', 'users:write'],
+  });
   const shared = {
     ...process.env,
     DATABASE_URL: database.url,
@@ -54,6 +67,9 @@ export async function createPlatform(
     CLICKHOUSE_DATA_DIR: dataDir,
     SINK_GROUP_ID: groupId,
     SINK_DLQ_TOPIC: dlqTopic,
+    AUTH_JWKS_FILE: jwksFile,
+    AUTH_ISSUER: devAuth.DEV_ISSUER,
+    AUTH_AUDIENCE: devAuth.DEV_AUDIENCE,
     ...env,
   };
 
@@ -68,6 +84,8 @@ export async function createPlatform(
     topic,
     dlqTopic,
     groupId,
+    /** What a client allowed to read and write sends. */
+    authHeader: { Authorization: `Bearer ${token}` },
     databaseUrl: database.url,
     processes,
     start(name: ServiceName, extra: Record<string, string> = {}): ServiceProcess {
@@ -96,6 +114,7 @@ export async function createPlatform(
       await Promise.all(processes.map((p) => p.exitCode()));
       await database.drop();
       fs.rmSync(dataDir, { recursive: true, force: true });
+      fs.rmSync(keysDir, { recursive: true, force: true });
     },
   };
 }
@@ -110,12 +129,12 @@ export async function sinkQuery<Row>(sinkUrl: string, sql: string): Promise<Row[
   return body.rows!;
 }
 
-/** A JSON call to the API at `base`: what the tests send as a client would. */
+/** A JSON call to the API at `base` with the platform's token: what a client would send. */
 export const apiCaller =
-  (base: string) =>
+  (base: string, platform: { authHeader: Record<string, string> }) =>
   (method: string, url: string, body?: object, headers: Record<string, string> = {}) =>
     fetch(`${base}${url}`, {
       method,
-      headers: { 'content-type': 'application/json', ...headers },
+      headers: { 'content-type': 'application/json', ...platform.authHeader, ...headers },
       ...(body ? { body: JSON.stringify(body) } : {}),
     });

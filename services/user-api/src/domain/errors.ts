@@ -54,3 +54,9 @@ export const databaseUnavailableError = () =>
     'The database is unavailable',
     'Retry after Retry-After seconds',
   );
+export const unauthorized = (detail: string) =>
+  new ClientError(401, 'unauthorized', 'Authentication required', detail);
+export const forbidden = (scope: string) =>
+  new ClientError(403, 'insufficient-scope', 'The token lacks the scope this needs', `needs ${scope}`, {
+    required_scope: scope,
+  });

@@ -17,6 +17,7 @@ export const problemSchema = z.object({
   request_id: z.string().describe('Also in the X-Request-Id response header and the logs'),
   errors: z.array(z.object({ field: z.string(), message: z.string() })).optional(),
   current_version: z.int().optional(),
+  required_scope: z.string().optional(),
 });
 
 function jsonSchema(schema: z.ZodType, io: 'input' | 'output') {
@@ -39,6 +40,8 @@ const ifMatch = (required: boolean) => ({
 const etagHeader = { ETag: { description: 'Version of the user, e.g. "3"', schema: { type: 'string' } } };
 const common = {
   '400': problem('Invalid path, query, header or body; `errors` lists each field'),
+  '401': problem('No valid bearer token; WWW-Authenticate says why'),
+  '403': problem('The token lacks the scope the operation needs (required_scope)'),
   '500': problem('Unexpected error; nothing about it is revealed'),
   '503': {
     ...problem(
@@ -47,6 +50,8 @@ const common = {
     headers: { 'Retry-After': { description: 'Seconds to wait', schema: { type: 'integer' } } },
   },
 };
+/** An OAuth2 access token (JWT) carrying this scope; OpenAPI 3.1 lists scopes for any scheme. */
+const needs = (scope: string) => [{ bearer: [scope] }];
 const withBody = {
   '413': problem('Body too large'),
   '415': problem('Body is not JSON'),
@@ -66,6 +71,7 @@ export function openApiDocument() {
       '/users': {
         post: {
           operationId: 'createUser',
+          security: needs('users:write'),
           summary: 'Create a user; emits user_created',
           parameters: [
             {
@@ -90,6 +96,7 @@ export function openApiDocument() {
         },
         get: {
           operationId: 'listUsers',
+          security: needs('users:read'),
           summary: 'List users in id order, by cursor',
           parameters: [
             { name: 'limit', in: 'query', schema: jsonSchema(listUsersQuery.shape.limit, 'input') },
@@ -106,6 +113,7 @@ export function openApiDocument() {
       '/users/{id}': {
         get: {
           operationId: 'getUser',
+          security: needs('users:read'),
           parameters: [idParam],
           responses: {
             '200': { description: 'The user', headers: etagHeader, content: json('User') },
@@ -115,6 +123,7 @@ export function openApiDocument() {
         },
         patch: {
           operationId: 'updateUser',
+          security: needs('users:write'),
           summary: 'Change email and/or name; emits user_updated with what changed',
           parameters: [idParam, ifMatch(true)],
           requestBody: { required: true, content: json('UpdateUser') },
@@ -130,6 +139,7 @@ export function openApiDocument() {
         },
         delete: {
           operationId: 'deleteUser',
+          security: needs('users:write'),
           summary: 'Delete a user; emits user_deleted',
           parameters: [idParam, ifMatch(false)],
           responses: {
@@ -171,6 +181,16 @@ export function openApiDocument() {
       },
     },
     components: {
+      securitySchemes: {
+        bearer: {
+          type: 'http',
+          scheme: 'bearer',
+          bearerFormat: 'JWT',
+          description:
+            'An access token from the OIDC provider (AUTH_JWKS_URL, AUTH_ISSUER, AUTH_AUDIENCE); ' +
+            'scopes users:read (GET) and users:write (POST, PATCH, DELETE)',
+        },
+      },
       schemas: {
         CreateUser: jsonSchema(createUserInput, 'input'),
         UpdateUser: jsonSchema(updateUserInput, 'input'),

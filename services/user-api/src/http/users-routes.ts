@@ -10,12 +10,15 @@ import {
   userId,
 } from '../domain/user-input.js';
 import type { UserService } from '../users/user-service.js';
+import { requireScope, type TokenVerifier } from './auth.js';
 import { etagOf, idempotencyKeyHeader, ifMatchHeader, versionsOf } from './headers.js';
 import { readJsonBody } from './json-body.js';
 
 export interface UsersRoutesDeps {
   users: UserService;
   bodyLimitBytes: number;
+  /** Verifies bearer tokens: reads need users:read, changes users:write. */
+  verifyToken: TokenVerifier;
 }
 
 function idOf(ctx: Context): string {
@@ -30,10 +33,12 @@ function expectedVersions(ctx: Context): number[] | undefined {
   return versions === 'any' ? undefined : versions;
 }
 
-export function usersRoutes({ users, bodyLimitBytes }: UsersRoutesDeps): Router {
+export function usersRoutes({ users, bodyLimitBytes, verifyToken }: UsersRoutesDeps): Router {
   const router = new Router({ strict: true }); // see createRouters
+  const read = requireScope(verifyToken, 'users:read');
+  const write = requireScope(verifyToken, 'users:write');
 
-  router.post('/users', async (ctx) => {
+  router.post('/users', write, async (ctx) => {
     const input = parseInput(createUserInput, await readJsonBody(ctx, bodyLimitBytes));
     const header = ctx.get('Idempotency-Key');
     const key = header ? parseInput(idempotencyKeyHeader, header, 'header/Idempotency-Key') : undefined;
@@ -48,7 +53,7 @@ export function usersRoutes({ users, bodyLimitBytes }: UsersRoutesDeps): Router 
     ctx.body = user;
   });
 
-  router.get('/users', async (ctx) => {
+  router.get('/users', read, async (ctx) => {
     const query = parseInput(listUsersQuery, ctx.query, 'query');
     const page = await users.listUsers(query);
     if (page.nextCursor) {
@@ -57,13 +62,13 @@ export function usersRoutes({ users, bodyLimitBytes }: UsersRoutesDeps): Router 
     ctx.body = { items: page.items, next_cursor: page.nextCursor };
   });
 
-  router.get('/users/:id', async (ctx) => {
+  router.get('/users/:id', read, async (ctx) => {
     const user = await users.getUser(idOf(ctx));
     ctx.set('ETag', etagOf(user.version));
     ctx.body = user;
   });
 
-  router.patch('/users/:id', async (ctx) => {
+  router.patch('/users/:id', write, async (ctx) => {
     const id = idOf(ctx);
     if (!ctx.get('If-Match')) throw preconditionRequired();
     const patch = parseInput(updateUserInput, await readJsonBody(ctx, bodyLimitBytes));
@@ -72,7 +77,7 @@ export function usersRoutes({ users, bodyLimitBytes }: UsersRoutesDeps): Router 
     ctx.body = user;
   });
 
-  router.delete('/users/:id', async (ctx) => {
+  router.delete('/users/:id', write, async (ctx) => {
     await users.deleteUser(idOf(ctx), expectedVersions(ctx));
     ctx.status = 204;
   });

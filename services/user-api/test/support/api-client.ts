@@ -7,6 +7,7 @@ import { createMetricsRegistry, type Registry } from '@platform/observability';
 import { memoryLogger } from '@platform/testing';
 import { createTestDatabase, type TestDatabase } from './test-database.js';
 import { openApiViolations } from './openapi-validator.js';
+import { testToken, testTokenVerifier } from './tokens.js';
 
 export interface ApiResponse<Body = unknown> {
   status: number;
@@ -18,7 +19,8 @@ export interface TestApi {
   request<Body = Record<string, unknown>>(
     method: string,
     path: string,
-    options?: { json?: unknown; body?: string; headers?: Record<string, string> },
+    /** `token: null` sends no Authorization; by default a read-and-write token goes along. */
+    options?: { json?: unknown; body?: string; headers?: Record<string, string>; token?: string | null },
   ): Promise<ApiResponse<Body>>;
   logLines: Record<string, unknown>[];
   /** The app's metrics registry (what GET /metrics serves). */
@@ -46,7 +48,9 @@ export async function startTestApi(
     users,
     bodyLimitBytes: options.bodyLimitBytes ?? 16384,
     metrics,
+    verifyToken: await testTokenVerifier(),
   });
+  const defaultToken = await testToken();
   const server: RunningServer = await listen(app, { host: '127.0.0.1', port: 0 });
   const base = `http://127.0.0.1:${server.port}`;
 
@@ -54,7 +58,8 @@ export async function startTestApi(
     logLines: lines,
     metrics,
     close: () => server.close(),
-    async request(method, path, { json, body, headers = {} } = {}) {
+    async request(method, path, { json, body, headers: given = {}, token = defaultToken } = {}) {
+      const headers = token === null ? given : { Authorization: `Bearer ${token}`, ...given };
       const response = await fetch(`${base}${path}`, {
         method,
         headers: json === undefined ? headers : { 'Content-Type': 'application/json', ...headers },

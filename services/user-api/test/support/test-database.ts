@@ -2,7 +2,7 @@ import pg from 'pg';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { createScratchDatabase } from '@platform/testing';
 import { createOrm, migrate } from '../../src/adapters/postgres/orm.js';
-import { loadUserApiConfig } from '../../src/config.js';
+import { loadDatabaseConfig } from '../../src/config.js';
 
 export interface TestDatabase {
   url: string;
@@ -20,7 +20,7 @@ export interface TestDatabase {
  * never see each other's rows.
  */
 export async function createTestDatabase(poolMax = 10): Promise<TestDatabase> {
-  const scratch = await createScratchDatabase(loadUserApiConfig().database.url, 'user_api_test');
+  const scratch = await createScratchDatabase(loadDatabaseConfig().database.url, 'user_api_test');
   const url = scratch.url;
   const orm = await createOrm({ url, poolMax });
   await migrate(orm);
