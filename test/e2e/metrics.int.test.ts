@@ -69,15 +69,18 @@ describe('metrics: /metrics of each service follow the events through the platfo
     expect((await fetch(`${apiUrl}/no-such-path`)).status).toBe(404);
 
     // user-api: one observation per request, labelled by route template and status.
-    samples = await scrape(`${apiUrl}/metrics`);
+    // On the ops port: the public one has no /metrics.
+    expect((await fetch(`${apiUrl}/metrics`)).status).toBe(404);
+    samples = await scrape(await platform.metricsUrl(api, 'user-api'));
     for (const sample of samples) exposed.add(sample.name);
     const requests = (labels: Record<string, string>) =>
       sampleValue(samples, 'http_server_request_duration_seconds_count', labels);
     expect(requests({ method: 'POST', route: '/users', status_code: '201' })).toBe(USERS);
     expect(requests({ method: 'POST', route: '/users', status_code: '400' })).toBe(1);
     expect(requests({ method: 'GET', route: '/users/:id', status_code: '404' })).toBe(1);
-    // Paths no route matched share one label value (the label set stays small).
-    expect(requests({ method: 'GET', route: 'unmatched', status_code: '404' })).toBe(1);
+    // Paths no route matched (/no-such-path, /metrics on the public port) share one label value
+    // (the label set stays small).
+    expect(requests({ method: 'GET', route: 'unmatched', status_code: '404' })).toBe(2);
 
     // The backlog rises and ages; failed attempts are counted; nothing is published.
     await until(

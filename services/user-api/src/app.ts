@@ -21,7 +21,7 @@ export interface AppDeps {
   users: UserService;
   /** Largest accepted request body. */
   bodyLimitBytes: number;
-  /** Where the HTTP metrics go; served on GET /metrics. */
+  /** Where the HTTP metrics go (served by the ops server, not on this app's port). */
   metrics: Registry;
   verifyToken: TokenVerifier;
 }
@@ -44,12 +44,6 @@ export function createRouters(deps: AppDeps): Router[] {
     } else {
       sendProblem(ctx, { type: 'not-ready', title: 'Database unreachable', status: 503 });
     }
-  });
-
-  // Prometheus scrapes this (text format); see README, "Metrics".
-  system.get('/metrics', async (ctx) => {
-    ctx.type = deps.metrics.contentType;
-    ctx.body = await deps.metrics.metrics();
   });
 
   const document = openApiDocument();

@@ -20,6 +20,9 @@ const envShape = {
   HTTP_HOST: z.string().default('0.0.0.0'),
   HTTP_PORT: envField.port().default(3000),
   HTTP_BODY_LIMIT_BYTES: envField.positiveInt(10 * 1024 * 1024).default(16 * 1024),
+  /** GET /metrics and /healthz, apart from the public port: for Prometheus, not for clients. */
+  OPS_HTTP_HOST: z.string().default('127.0.0.1'),
+  OPS_HTTP_PORT: envField.port().default(9466),
   /** The OIDC provider's JWKS endpoint; or AUTH_JWKS_FILE, a JWKS file (development). */
   AUTH_JWKS_URL: envField.url(['https:', 'http:']).optional(),
   AUTH_JWKS_FILE: z.string().min(1).optional(),
@@ -44,6 +47,7 @@ const envShape = {
 export interface UserApiConfig extends BaseConfig {
   database: { url: string; poolMax: number };
   http: { host: string; port: number; bodyLimitBytes: number };
+  ops: { host: string; port: number };
   auth: AuthConfig;
 }
 
@@ -68,6 +72,7 @@ export function loadUserApiConfig(env: NodeJS.ProcessEnv = process.env): UserApi
     ...baseConfig(e),
     database: { url: e.DATABASE_URL, poolMax: e.DATABASE_POOL_MAX },
     http: { host: e.HTTP_HOST, port: e.HTTP_PORT, bodyLimitBytes: e.HTTP_BODY_LIMIT_BYTES },
+    ops: { host: e.OPS_HTTP_HOST, port: e.OPS_HTTP_PORT },
     auth: {
       keys: e.AUTH_JWKS_FILE
         ? { kind: 'file' as const, path: e.AUTH_JWKS_FILE }

@@ -1,5 +1,5 @@
 import { createMetricsRegistry } from '@platform/observability';
-import { packageVersion, runService } from '@platform/runtime';
+import { packageVersion, runService, startOpsServer } from '@platform/runtime';
 import { createOrm, databaseProbe } from './adapters/postgres/orm.js';
 import { createApp } from './app.js';
 import { loadUserApiConfig } from './config.js';
@@ -15,19 +15,22 @@ await runService({
   loadConfig: loadUserApiConfig,
   async start(config, logger) {
     const orm = await createOrm(config.database);
+    const metrics = createMetricsRegistry(service);
     const users = createUserService({ orm, outbox: createOutboxWriter({ environment: config.environment }) });
     const app = createApp({
       logger,
       database: databaseProbe(orm),
       users,
       bodyLimitBytes: config.http.bodyLimitBytes,
-      metrics: createMetricsRegistry(service),
+      metrics,
       verifyToken: createTokenVerifier(config.auth),
     });
     const server = await listen(app, config.http);
-    logger.info('listening', { host: config.http.host, port: server.port });
+    const ops = await startOpsServer({ ...config.ops, registry: metrics });
+    logger.info('listening', { host: config.http.host, port: server.port, ops_port: ops.port });
     return async () => {
       await server.close(); // stop accepting, finish in-flight requests
+      await ops.close();
       await orm.close(); // then close the pool
     };
   },

@@ -61,6 +61,7 @@ export async function createPlatform(
     SINK_TOPIC: topic,
     HTTP_HOST: '127.0.0.1',
     HTTP_PORT: '0',
+    OPS_HTTP_PORT: '0',
     PUBLISHER_HTTP_PORT: '0',
     SINK_HTTP_PORT: '0',
     CLICKHOUSE_URL: '',
@@ -74,10 +75,10 @@ export async function createPlatform(
   };
 
   /** The line each service logs once it serves, with its HTTP port. */
-  const readyLine: Record<ServiceName, { message: string; port: string }> = {
-    'user-api': { message: 'listening', port: 'port' },
-    'outbox-publisher': { message: 'relaying', port: 'http_port' },
-    'clickhouse-sink': { message: 'consuming', port: 'http_port' },
+  const readyLine: Record<ServiceName, { message: string; port: string; opsPort: string }> = {
+    'user-api': { message: 'listening', port: 'port', opsPort: 'ops_port' },
+    'outbox-publisher': { message: 'relaying', port: 'http_port', opsPort: 'http_port' },
+    'clickhouse-sink': { message: 'consuming', port: 'http_port', opsPort: 'http_port' },
   };
 
   return {
@@ -97,6 +98,11 @@ export async function createPlatform(
     async baseUrl(service: ServiceProcess, name: ServiceName): Promise<string> {
       const line = await service.waitForLog(readyLine[name].message);
       return `http://127.0.0.1:${String(line[readyLine[name].port])}`;
+    },
+    /** Where a started service serves /metrics (the API: its ops port, not the public one). */
+    async metricsUrl(service: ServiceProcess, name: ServiceName): Promise<string> {
+      const line = await service.waitForLog(readyLine[name].message);
+      return `http://127.0.0.1:${String(line[readyLine[name].opsPort])}/metrics`;
     },
     /** What each process said last, to tell which link of the chain stopped. */
     printRecentLogs(): void {

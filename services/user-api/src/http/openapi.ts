@@ -165,14 +165,6 @@ export function openApiDocument() {
           },
         },
       },
-      '/metrics': {
-        get: {
-          operationId: 'metrics',
-          responses: {
-            '200': { description: 'Prometheus metrics (text format)', content: { 'text/plain': {} } },
-          },
-        },
-      },
       '/openapi.json': {
         get: {
           operationId: 'openApiDocument',

@@ -23,7 +23,7 @@ export interface TestApi {
     options?: { json?: unknown; body?: string; headers?: Record<string, string>; token?: string | null },
   ): Promise<ApiResponse<Body>>;
   logLines: Record<string, unknown>[];
-  /** The app's metrics registry (what GET /metrics serves). */
+  /** The app's metrics registry (what the ops port's GET /metrics serves). */
   metrics: Registry;
   close(): Promise<void>;
 }
