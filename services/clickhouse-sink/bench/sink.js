@@ -132,6 +132,8 @@ async function rawInserts() {
   return total / elapsed;
 }
 
+const BENCH_QUERY_TOKEN = 'bench-query-token-0123456789abcdef';
+
 async function sink() {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-sink-'));
   const child = new ServiceProcess(path.join(serviceDir, 'dist/main.js'), {
@@ -142,6 +144,7 @@ async function sink() {
     SINK_GROUP_ID: `${topic}-sink`,
     SINK_DLQ_TOPIC: `${topic}-dlq`,
     SINK_HTTP_PORT: '0',
+    SINK_QUERY_TOKEN: BENCH_QUERY_TOKEN,
     LOG_LEVEL: 'info',
   });
   process.on('exit', () => child.signal('SIGKILL')); // never leave it running if the bench dies
@@ -150,6 +153,7 @@ async function sink() {
     const response = await fetch(`http://127.0.0.1:${port}/query`, {
       method: 'POST',
       body: 'SELECT count() AS n FROM analytics.event_log',
+      headers: { authorization: `Bearer ${BENCH_QUERY_TOKEN}` },
     });
     return Number((await response.json()).rows[0].n);
   };

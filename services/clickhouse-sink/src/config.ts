@@ -16,6 +16,7 @@ import {
   type BaseConfig,
 } from '@platform/runtime';
 import type { ClickHouseConfig } from './adapters/clickhouse/client.js';
+import type { QueryLimits } from './adapters/clickhouse/event-store.js';
 import type { SinkSettings } from './sink.js';
 
 const identifier = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { message: 'expected a plain identifier' });
@@ -47,6 +48,11 @@ const envShape = {
    */
   SINK_SESSION_TIMEOUT_MS: envField.positiveInt(300_000).default(6000),
   SINK_HEARTBEAT_INTERVAL_MS: envField.positiveInt(100_000).default(1000),
+  /** Bearer token POST /query requires; unset, /query is off. A secret: at least 24 characters. */
+  SINK_QUERY_TOKEN: z.string().min(24, { message: 'must be at least 24 characters' }).optional(),
+  SINK_QUERY_MAX_SECONDS: envField.positiveInt(3600).default(10),
+  SINK_QUERY_MAX_ROWS: envField.positiveInt(10_000_000).default(10_000),
+  SINK_QUERY_MAX_BYTES: envField.positiveInt(1_000_000_000).default(10_000_000),
   SINK_HTTP_HOST: z.string().default('127.0.0.1'),
   SINK_HTTP_PORT: envField.port().default(9464),
 };
@@ -59,6 +65,7 @@ export interface SinkConfig extends BaseConfig {
   deadLetterTopic: string;
   sink: SinkSettings;
   http: { host: string; port: number };
+  query: { token?: string; limits: QueryLimits };
 }
 
 export function loadSinkConfig(env: NodeJS.ProcessEnv = process.env): SinkConfig {
@@ -95,5 +102,13 @@ export function loadSinkConfig(env: NodeJS.ProcessEnv = process.env): SinkConfig
       heartbeatIntervalMs: e.SINK_HEARTBEAT_INTERVAL_MS,
     },
     http: { host: e.SINK_HTTP_HOST, port: e.SINK_HTTP_PORT },
+    query: {
+      ...(e.SINK_QUERY_TOKEN ? { token: e.SINK_QUERY_TOKEN } : {}),
+      limits: {
+        maxSeconds: e.SINK_QUERY_MAX_SECONDS,
+        maxRows: e.SINK_QUERY_MAX_ROWS,
+        maxBytes: e.SINK_QUERY_MAX_BYTES,
+      },
+    },
   });
 }

@@ -24,7 +24,7 @@ await runService({
     const applied = await migrate(clickhouse, target);
     logger.info('clickhouse schema ready', { target: config.clickhouse.kind, ...target, applied });
     const reader = createClickHouse(config.clickhouse);
-    const store = createEventStore(clickhouse, reader, target);
+    const store = createEventStore(clickhouse, reader, target, config.query.limits);
     const kafka = createKafka(config.kafka, logger);
     const registry = createMetricsRegistry(service);
     const identity = createTopicIdentity(createTopicIdReader(config.kafka), config.sink.topic);
@@ -40,7 +40,13 @@ await runService({
       metrics: createSinkMetrics(registry),
       settings: config.sink,
     });
-    const http = await startHttpServer({ ...config.http, store, registry, logger });
+    const http = await startHttpServer({
+      ...config.http,
+      queryToken: config.query.token,
+      store,
+      registry,
+      logger,
+    });
     await sink.start();
     logger.info('consuming', { topic: config.sink.topic, group: config.sink.groupId, http_port: http.port });
     return async () => {

@@ -9,7 +9,7 @@ import {
   topicId,
   userCreated,
 } from './support/event-producer.js';
-import { sinkTarget, startSink, waitFor, type SinkTarget } from './support/sink-process.js';
+import { sinkTarget, startSink, TEST_QUERY_TOKEN, waitFor, type SinkTarget } from './support/sink-process.js';
 
 describe('clickhouse-sink: Kafka -> embedded ClickHouse (real Kafka, registry, ClickHouse engine)', () => {
   let target: SinkTarget;
@@ -152,6 +152,46 @@ describe('clickhouse-sink: Kafka -> embedded ClickHouse (real Kafka, registry, C
       sink.query(`INSERT INTO analytics.event_log (event_id) VALUES (generateUUIDv4())`),
     ).rejects.toThrow(/readonly/i);
     expect((await count()).total).toBe('0');
+    // Within ClickHouse's limits (10 000 result rows by default), which a query cannot lift.
+    expect(await sink.query('SELECT number FROM numbers(10000)')).toHaveLength(10_000);
+    await expect(sink.query('SELECT number FROM numbers(10001)')).rejects.toThrow(
+      /Limit for result exceeded/,
+    );
+    await expect(
+      sink.query('SELECT number FROM numbers(10001) SETTINGS max_result_rows = 0'),
+    ).rejects.toThrow(/readonly mode/);
+  });
+
+  it('serves /query only with its token, and not at all without one configured', async () => {
+    await createTopic(target.topic, 1);
+    sink = startSink(target);
+    const { http_port: port } = await sink.process.waitForLog('consuming');
+    const post = (headers: Record<string, string>) =>
+      fetch(`http://127.0.0.1:${String(port)}/query`, { method: 'POST', body: 'SELECT 1', headers });
+    const attempts: Record<string, string>[] = [
+      {},
+      { Authorization: 'Bearer wrong-token-0123456789abcdefgh' },
+      { Authorization: TEST_QUERY_TOKEN }, // the token, but not as a bearer credential
+    ];
+    for (const headers of attempts) {
+      const refused = await post(headers);
+      expect(refused.status).toBe(401);
+      expect(refused.headers.get('www-authenticate')).toBe('Bearer realm="clickhouse-sink"');
+    }
+    expect((await post({ Authorization: `Bearer ${TEST_QUERY_TOKEN}` })).status).toBe(200);
+    // /metrics stays open to the scraper.
+    expect((await fetch(`http://127.0.0.1:${String(port)}/metrics`)).status).toBe(200);
+    sink.process.signal('SIGTERM');
+    await sink.process.exitCode();
+
+    sink = startSink(target, { SINK_QUERY_TOKEN: '' });
+    const { http_port: other } = await sink.process.waitForLog('consuming');
+    const off = await fetch(`http://127.0.0.1:${String(other)}/query`, {
+      method: 'POST',
+      body: 'SELECT 1',
+      headers: { Authorization: `Bearer ${TEST_QUERY_TOKEN}` },
+    });
+    expect(off.status).toBe(403);
   });
 });
 

@@ -68,6 +68,7 @@ export async function createPlatform(
     CLICKHOUSE_DATA_DIR: dataDir,
     SINK_GROUP_ID: groupId,
     SINK_DLQ_TOPIC: dlqTopic,
+    SINK_QUERY_TOKEN: SINK_QUERY_TOKEN,
     AUTH_JWKS_FILE: jwksFile,
     AUTH_ISSUER: devAuth.DEV_ISSUER,
     AUTH_AUDIENCE: devAuth.DEV_AUDIENCE,
@@ -127,9 +128,16 @@ export async function createPlatform(
 
 export type Platform = Awaited<ReturnType<typeof createPlatform>>;
 
+/** The token the platform's sink requires on /query. */
+const SINK_QUERY_TOKEN = 'e2e-query-token-0123456789abcdef';
+
 /** Runs a read-only query through the sink's POST /query. */
 export async function sinkQuery<Row>(sinkUrl: string, sql: string): Promise<Row[]> {
-  const response = await fetch(`${sinkUrl}/query`, { method: 'POST', body: sql });
+  const response = await fetch(`${sinkUrl}/query`, {
+    method: 'POST',
+    body: sql,
+    headers: { Authorization: `Bearer ${SINK_QUERY_TOKEN}` },
+  });
   const body = (await response.json()) as { rows?: Row[]; error?: string };
   if (!response.ok) throw new Error(body.error);
   return body.rows!;

@@ -7,6 +7,9 @@ export { waitFor } from '@platform/testing';
 
 const mainFile = path.resolve(import.meta.dirname, '../../dist/main.js');
 
+/** The /query token the test sinks are started with. */
+export const TEST_QUERY_TOKEN = 'test-query-token-0123456789abcdef';
+
 export interface SinkTarget {
   topic: string;
   groupId: string;
@@ -35,6 +38,7 @@ export function startSink(target: SinkTarget, env: Record<string, string> = {}) 
     SINK_HTTP_PORT: '0',
     SINK_BACKOFF_INITIAL_MS: '100',
     SINK_BACKOFF_MAX_MS: '1000',
+    SINK_QUERY_TOKEN: TEST_QUERY_TOKEN,
     ...env,
   });
   return {
@@ -42,7 +46,11 @@ export function startSink(target: SinkTarget, env: Record<string, string> = {}) 
     /** Runs a read-only query through the sink's /query endpoint. */
     async query<Row = Record<string, unknown>>(sql: string): Promise<Row[]> {
       const { http_port: port } = await process_.waitForLog('consuming');
-      const response = await fetch(`http://127.0.0.1:${String(port)}/query`, { method: 'POST', body: sql });
+      const response = await fetch(`http://127.0.0.1:${String(port)}/query`, {
+        method: 'POST',
+        body: sql,
+        headers: { Authorization: `Bearer ${TEST_QUERY_TOKEN}` },
+      });
       const body = (await response.json()) as { rows?: Row[]; error?: string };
       if (!response.ok) throw new Error(body.error);
       return body.rows!;

@@ -12,7 +12,10 @@ export interface EventStore {
    * must not store again). Read from a projection: the cost does not grow with the table.
    */
   storedOffsets(topicId: string): Promise<Map<number, bigint>>;
-  /** Runs a query with ClickHouse's readonly=1: the engine itself refuses any write. */
+  /**
+   * Runs a query with ClickHouse's readonly=1 (the engine itself refuses any write or setting
+   * change) and within the limits on time, rows and bytes.
+   */
   readOnlyQuery(sql: string): Promise<unknown[]>;
 }
 
@@ -26,10 +29,18 @@ export const storedOffsetsQuery = (table: string) =>
  * be: chdb keeps a query's settings on its connection, so `readonly=1` sent on the writer's
  * connection would make every later insert fail. On its own connection it stays read-only for good.
  */
+/** What one operator query may cost; ClickHouse enforces them (result_overflow_mode throw). */
+export interface QueryLimits {
+  maxSeconds: number;
+  maxRows: number;
+  maxBytes: number;
+}
+
 export function createEventStore(
   client: ClickHouseClient,
   reader: ClickHouseClient,
   target: { database: string; table: string },
+  limits: QueryLimits = { maxSeconds: 10, maxRows: 10_000, maxBytes: 10_000_000 },
 ): EventStore {
   const table = `${target.database}.${target.table}`;
   return {
@@ -55,7 +66,15 @@ export function createEventStore(
       const result = await reader.query({
         query: sql,
         format: 'JSONEachRow',
-        clickhouse_settings: { readonly: '1' },
+        // readonly last: with it in force the query cannot change these (its SETTINGS clause
+        // is refused), and the same values sent again with the next query are accepted.
+        clickhouse_settings: {
+          max_execution_time: limits.maxSeconds,
+          max_result_rows: String(limits.maxRows),
+          max_result_bytes: String(limits.maxBytes),
+          result_overflow_mode: 'throw',
+          readonly: '1',
+        },
       });
       return result.json();
     },
