@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import { z } from 'zod';
 import { LOG_LEVELS } from '@platform/observability';
 import { ConfigError } from './errors.js';
@@ -9,7 +10,9 @@ const SECRET_NAME = /PASSWORD|SECRET|TOKEN|KEY|URL/;
 
 /**
  * Parses environment variables with a zod object schema whose keys are the variable names.
- * Empty strings count as unset, so `FOO=` in a .env file falls back to the default.
+ * Empty strings count as unset, so `FOO=` in a .env file falls back to the default. Any variable
+ * `FOO` may instead come from a file named by `FOO_FILE` (Docker and Kubernetes secrets), so a
+ * secret need not sit in the environment; its content is never shown in a message.
  * Throws one ConfigError that lists every missing or invalid variable.
  */
 export function parseEnv<Shape extends z.ZodRawShape>(
@@ -17,22 +20,48 @@ export function parseEnv<Shape extends z.ZodRawShape>(
   env: Env = process.env,
 ): z.infer<z.ZodObject<Shape>> {
   const input: Env = {};
+  const fileProblems: string[] = [];
+  const fromFiles = new Set<string>();
+  const unreadable = new Set<string>();
   for (const name of Object.keys(shape)) {
-    const value = env[name];
-    input[name] = value === undefined || value.trim() === '' ? undefined : value.trim();
+    const value = blankAsUnset(env[name]);
+    const file = blankAsUnset(env[`${name}_FILE`]);
+    if (file !== undefined && value !== undefined) {
+      fileProblems.push(`${name}: set either ${name} or ${name}_FILE, not both`);
+      input[name] = value;
+    } else if (file !== undefined) {
+      try {
+        input[name] = blankAsUnset(fs.readFileSync(file, 'utf8'));
+        fromFiles.add(name);
+      } catch (error) {
+        unreadable.add(name); // its own problem; no "required but not set" on top
+        fileProblems.push(
+          `${name}_FILE: cannot read ${file} (${(error as NodeJS.ErrnoException).code ?? 'error'})`,
+        );
+      }
+    } else {
+      input[name] = value;
+    }
   }
   const result = z.object(shape).safeParse(input);
-  if (result.success) return result.data;
-  throw new ConfigError(
-    result.error.issues.map((issue) => {
+  if (result.success && fileProblems.length === 0) return result.data;
+  const issues = (result.success ? [] : result.error.issues).filter(
+    (issue) => !unreadable.has(String(issue.path[0])),
+  );
+  throw new ConfigError([
+    ...fileProblems,
+    ...issues.map((issue) => {
       const name = String(issue.path[0]);
       const value = input[name];
       if (value === undefined) return `${name}: required but not set`;
-      const shown = SECRET_NAME.test(name) ? '' : ` (got ${JSON.stringify(value)})`;
+      const shown = SECRET_NAME.test(name) || fromFiles.has(name) ? '' : ` (got ${JSON.stringify(value)})`;
       return `${name}: ${issue.message}${shown}`;
     }),
-  );
+  ]);
 }
+
+const blankAsUnset = (value: string | undefined) =>
+  value === undefined || value.trim() === '' ? undefined : value.trim();
 
 /** Field types for environment variables, with messages that say what is expected. */
 export const envField = {

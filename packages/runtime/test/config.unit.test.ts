@@ -1,3 +1,6 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { z } from 'zod';
 import { baseConfig, baseEnvShape, ConfigError, envField, parseEnv } from '../src/index.js';
 
@@ -66,6 +69,37 @@ describe('parseEnv', () => {
   it('never repeats the value of a variable that may hold a secret', () => {
     const problems = problemsOf({ ...valid, DATABASE_URL: 'mysql://u:hunter2@db/app' });
     expect(problems).toEqual(['DATABASE_URL: expected a URL starting with postgres:// or postgresql://']);
+  });
+
+  it('reads any variable from the file its _FILE variable names, and shows none of its content', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'config-files-'));
+    try {
+      const secret = path.join(dir, 'database-url');
+      fs.writeFileSync(secret, 'postgres://u:from-file@db:5432/app\n'); // a trailing newline, as editors write
+      const { DATABASE_URL: _set, ...rest } = valid;
+      expect(parseEnv(shape, { ...rest, DATABASE_URL_FILE: secret }).DATABASE_URL).toBe(
+        'postgres://u:from-file@db:5432/app',
+      );
+
+      const wrong = path.join(dir, 'wrong');
+      fs.writeFileSync(wrong, 'mysql://u:hunter2@db/app');
+      expect(problemsOf({ ...rest, DATABASE_URL_FILE: wrong })).toEqual([
+        'DATABASE_URL: expected a URL starting with postgres:// or postgresql://',
+      ]);
+      expect(problemsOf({ ...valid, DATABASE_URL_FILE: secret })).toEqual([
+        'DATABASE_URL: set either DATABASE_URL or DATABASE_URL_FILE, not both',
+      ]);
+      expect(problemsOf({ ...rest, DATABASE_URL_FILE: path.join(dir, 'missing') })).toEqual([
+        `DATABASE_URL_FILE: cannot read ${path.join(dir, 'missing')} (ENOENT)`,
+      ]);
+      // A non-secret name read from a file keeps its content out of messages too.
+      fs.writeFileSync(path.join(dir, 'port'), 'not-a-port');
+      expect(problemsOf({ ...valid, HTTP_PORT_FILE: path.join(dir, 'port') })).toEqual([
+        'HTTP_PORT: expected a port number',
+      ]);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('says how many problems there are and where variables are documented', () => {
