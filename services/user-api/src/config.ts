@@ -20,6 +20,9 @@ const envShape = {
   HTTP_HOST: z.string().default('0.0.0.0'),
   HTTP_PORT: envField.port().default(3000),
   HTTP_BODY_LIMIT_BYTES: envField.positiveInt(10 * 1024 * 1024).default(16 * 1024),
+  /** How long a keyed create's first response is kept to answer retries (it holds personal data). */
+  IDEMPOTENCY_RETENTION_HOURS: envField.positiveInt(24 * 365).default(24),
+  IDEMPOTENCY_RETENTION_INTERVAL_MS: envField.positiveInt(86_400_000).default(60_000),
   /** GET /metrics and /healthz, apart from the public port: for Prometheus, not for clients. */
   OPS_HTTP_HOST: z.string().default('127.0.0.1'),
   OPS_HTTP_PORT: envField.port().default(9466),
@@ -48,6 +51,7 @@ export interface UserApiConfig extends BaseConfig {
   database: { url: string; poolMax: number };
   http: { host: string; port: number; bodyLimitBytes: number };
   ops: { host: string; port: number };
+  idempotency: { retentionMs: number; intervalMs: number };
   auth: AuthConfig;
 }
 
@@ -73,6 +77,10 @@ export function loadUserApiConfig(env: NodeJS.ProcessEnv = process.env): UserApi
     database: { url: e.DATABASE_URL, poolMax: e.DATABASE_POOL_MAX },
     http: { host: e.HTTP_HOST, port: e.HTTP_PORT, bodyLimitBytes: e.HTTP_BODY_LIMIT_BYTES },
     ops: { host: e.OPS_HTTP_HOST, port: e.OPS_HTTP_PORT },
+    idempotency: {
+      retentionMs: e.IDEMPOTENCY_RETENTION_HOURS * 3_600_000,
+      intervalMs: e.IDEMPOTENCY_RETENTION_INTERVAL_MS,
+    },
     auth: {
       keys: e.AUTH_JWKS_FILE
         ? { kind: 'file' as const, path: e.AUTH_JWKS_FILE }

@@ -6,6 +6,7 @@ import { loadUserApiConfig } from './config.js';
 import { createTokenVerifier } from './http/auth.js';
 import { listen } from './http/server.js';
 import { createOutboxWriter } from './outbox/outbox-writer.js';
+import { createIdempotencyRetention } from './users/idempotency-retention.js';
 import { createUserService } from './users/user-service.js';
 
 const service = { name: 'user-api', version: packageVersion(import.meta.url) };
@@ -25,12 +26,15 @@ await runService({
       metrics,
       verifyToken: createTokenVerifier(config.auth),
     });
+    const retention = createIdempotencyRetention({ orm, logger, batchSize: 1000, ...config.idempotency });
+    retention.start();
     const server = await listen(app, config.http);
     const ops = await startOpsServer({ ...config.ops, registry: metrics });
     logger.info('listening', { host: config.http.host, port: server.port, ops_port: ops.port });
     return async () => {
       await server.close(); // stop accepting, finish in-flight requests
       await ops.close();
+      await retention.stop();
       await orm.close(); // then close the pool
     };
   },
