@@ -13,9 +13,13 @@ export async function createPool(config: { url: string; poolMax: number }, logge
     max: config.poolMax,
     connectionTimeoutMillis: 10_000,
   });
-  // An idle connection the server closed (a restart) is an 'error' event on the pool; unheard,
-  // Node would end the process on it. The pool drops that connection and opens a new one.
-  pool.on('error', (error) => logger.warn('idle database connection lost', { error: describeError(error) }));
+  // A connection the server closes (a restart) emits 'error': on the pool while it is idle, on
+  // the client itself while it is checked out (between the claim and the commit, while the batch
+  // is produced). Unheard, either ends the process. Heard, the pool drops the connection and the
+  // transaction's next statement fails, so the batch is rolled back and retried.
+  const lost = (error: Error) => logger.warn('database connection lost', { error: describeError(error) });
+  pool.on('error', lost);
+  pool.on('connect', (client) => client.on('error', lost));
   await pool.query('SELECT 1'); // fail at start-up, not on the first batch
   return pool;
 }
