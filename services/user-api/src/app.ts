@@ -5,6 +5,7 @@ import { describeError } from '@platform/runtime';
 import { databaseUnavailableError } from './domain/errors.js';
 import type { TokenVerifier } from './http/auth.js';
 import { httpMetrics } from './http/http-metrics.js';
+import { requestLimits, type RequestLimits } from './http/limits.js';
 import { openApiDocument } from './http/openapi.js';
 import { sendProblem } from './http/problem.js';
 import { requestContext } from './http/request-context.js';
@@ -24,6 +25,10 @@ export interface AppDeps {
   /** Where the HTTP metrics go (served by the ops server, not on this app's port). */
   metrics: Registry;
   verifyToken: TokenVerifier;
+  /** Rate and concurrency limits; none when absent (tests that do not test them). */
+  limits?: RequestLimits;
+  /** Take the client address from X-Forwarded-For (behind a trusted proxy). */
+  trustProxy?: boolean;
 }
 
 /** The routers of the application: the system routes and the users resource. */
@@ -59,9 +64,10 @@ export function createRouters(deps: AppDeps): Router[] {
 
 /** The HTTP application, built from its dependencies; tests build it the same way main does. */
 export function createApp(deps: AppDeps): Koa {
-  const app = new Koa();
+  const app = new Koa({ proxy: deps.trustProxy ?? false });
   app.use(httpMetrics(deps.metrics));
   app.use(requestContext(deps.logger));
+  if (deps.limits) app.use(requestLimits(deps.limits));
   app.use(databaseUnavailable(deps.database.isUnavailable));
   const routers = createRouters(deps);
   app.use(methodNotAllowed(routers));

@@ -8,6 +8,7 @@ import {
   type BaseConfig,
 } from '@platform/runtime';
 import type { AuthConfig } from './http/auth.js';
+import type { RequestLimits } from './http/limits.js';
 
 const databaseEnvShape = {
   ...baseEnvShape,
@@ -20,6 +21,14 @@ const envShape = {
   HTTP_HOST: z.string().default('0.0.0.0'),
   HTTP_PORT: envField.port().default(3000),
   HTTP_BODY_LIMIT_BYTES: envField.positiveInt(10 * 1024 * 1024).default(16 * 1024),
+  /** Per client address (in memory, per process): requests per second and the burst above it. */
+  HTTP_RATE_LIMIT_PER_SECOND: envField.positiveInt(1_000_000).default(100),
+  HTTP_RATE_LIMIT_BURST: envField.positiveInt(1_000_000).default(200),
+  HTTP_MAX_CONCURRENT_REQUESTS: envField.positiveInt(100_000).default(256),
+  /** The whole request (headers and body) must arrive within this; slow clients are cut off. */
+  HTTP_REQUEST_TIMEOUT_MS: envField.positiveInt(600_000).default(10_000),
+  /** Behind a proxy that sets X-Forwarded-For: the client address is taken from it. */
+  HTTP_TRUST_PROXY: envField.boolean().default(false),
   /** How long a keyed create's first response is kept to answer retries (it holds personal data). */
   IDEMPOTENCY_RETENTION_HOURS: envField.positiveInt(24 * 365).default(24),
   IDEMPOTENCY_RETENTION_INTERVAL_MS: envField.positiveInt(86_400_000).default(60_000),
@@ -49,7 +58,8 @@ const envShape = {
 
 export interface UserApiConfig extends BaseConfig {
   database: { url: string; poolMax: number };
-  http: { host: string; port: number; bodyLimitBytes: number };
+  http: { host: string; port: number; bodyLimitBytes: number; requestTimeoutMs: number; trustProxy: boolean };
+  limits: RequestLimits;
   ops: { host: string; port: number };
   idempotency: { retentionMs: number; intervalMs: number };
   auth: AuthConfig;
@@ -75,7 +85,18 @@ export function loadUserApiConfig(env: NodeJS.ProcessEnv = process.env): UserApi
   return Object.freeze({
     ...baseConfig(e),
     database: { url: e.DATABASE_URL, poolMax: e.DATABASE_POOL_MAX },
-    http: { host: e.HTTP_HOST, port: e.HTTP_PORT, bodyLimitBytes: e.HTTP_BODY_LIMIT_BYTES },
+    http: {
+      host: e.HTTP_HOST,
+      port: e.HTTP_PORT,
+      bodyLimitBytes: e.HTTP_BODY_LIMIT_BYTES,
+      requestTimeoutMs: e.HTTP_REQUEST_TIMEOUT_MS,
+      trustProxy: e.HTTP_TRUST_PROXY,
+    },
+    limits: {
+      ratePerSecond: e.HTTP_RATE_LIMIT_PER_SECOND,
+      rateBurst: e.HTTP_RATE_LIMIT_BURST,
+      maxConcurrent: e.HTTP_MAX_CONCURRENT_REQUESTS,
+    },
     ops: { host: e.OPS_HTTP_HOST, port: e.OPS_HTTP_PORT },
     idempotency: {
       retentionMs: e.IDEMPOTENCY_RETENTION_HOURS * 3_600_000,

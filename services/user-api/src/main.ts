@@ -25,6 +25,8 @@ await runService({
       bodyLimitBytes: config.http.bodyLimitBytes,
       metrics,
       verifyToken: createTokenVerifier(config.auth),
+      limits: config.limits,
+      trustProxy: config.http.trustProxy,
     });
     const retention = createIdempotencyRetention({ orm, logger, batchSize: 1000, ...config.idempotency });
     retention.start();

@@ -5,6 +5,7 @@ import { createUserInput, parseInput, updateUserInput } from '../src/domain/user
 import { uuidV7 } from '../src/domain/uuid-v7.js';
 import { etagOf, ifMatchHeader, versionsOf } from '../src/http/headers.js';
 import { isDatabaseUnavailable } from '../src/adapters/postgres/availability.js';
+import { RateLimiter } from '../src/domain/rate-limit.js';
 
 describe('uuidV7', () => {
   it('puts the milliseconds first, then version 7 and the RFC variant', () => {
@@ -117,5 +118,32 @@ describe('isDatabaseUnavailable', () => {
       undefined,
     ])
       expect(isDatabaseUnavailable(error)).toBe(false);
+  });
+});
+
+describe('RateLimiter', () => {
+  it('allows a burst, then one request per 1/rate seconds, per client, with the wait to the next', () => {
+    let now = 0;
+    const limiter = new RateLimiter(2, 3, () => now); // 2 per second, bursts of 3
+    expect([1, 2, 3].map(() => limiter.take('a'))).toEqual([0, 0, 0]);
+    expect(limiter.take('a')).toBe(1); // empty: the next token is 0.5 s away, rounded up
+    expect(limiter.take('b')).toBe(0); // another client has its own bucket
+    now += 500;
+    expect(limiter.take('a')).toBe(0);
+    expect(limiter.take('a')).toBe(1);
+    now += 10_000;
+    expect([1, 2, 3].map(() => limiter.take('a'))).toEqual([0, 0, 0]); // refilled to the burst, no more
+    expect(limiter.take('a')).toBe(1);
+  });
+
+  it('forgets only the buckets that are full again', () => {
+    let now = 0;
+    const limiter = new RateLimiter(1, 2, () => now);
+    limiter.take('a');
+    limiter.take('b');
+    limiter.take('b');
+    now += 1000; // a is full again, b has one of two
+    limiter.sweep();
+    expect(limiter.size).toBe(1);
   });
 });

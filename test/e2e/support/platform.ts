@@ -69,6 +69,9 @@ export async function createPlatform(
     SINK_GROUP_ID: groupId,
     SINK_DLQ_TOPIC: dlqTopic,
     SINK_QUERY_TOKEN: SINK_QUERY_TOKEN,
+    // All test clients share 127.0.0.1: the per-client limit would throttle the load itself.
+    HTTP_RATE_LIMIT_PER_SECOND: '1000000',
+    HTTP_RATE_LIMIT_BURST: '1000000',
     AUTH_JWKS_FILE: jwksFile,
     AUTH_ISSUER: devAuth.DEV_ISSUER,
     AUTH_AUDIENCE: devAuth.DEV_AUDIENCE,

@@ -60,3 +60,7 @@ export const forbidden = (scope: string) =>
   new ClientError(403, 'insufficient-scope', 'The token lacks the scope this needs', `needs ${scope}`, {
     required_scope: scope,
   });
+export const rateLimited = (seconds: number) =>
+  new ClientError(429, 'rate-limited', 'Too many requests', `retry after ${seconds} s`);
+export const overloaded = () =>
+  new ClientError(503, 'overloaded', 'Too many requests in flight', 'Retry after Retry-After seconds');

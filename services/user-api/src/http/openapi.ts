@@ -43,9 +43,14 @@ const common = {
   '401': problem('No valid bearer token; WWW-Authenticate says why'),
   '403': problem('The token lacks the scope the operation needs (required_scope)'),
   '500': problem('Unexpected error; nothing about it is revealed'),
+  '429': {
+    ...problem('Too many requests from this client; retry after Retry-After seconds'),
+    headers: { 'Retry-After': { description: 'Seconds to wait', schema: { type: 'integer' } } },
+  },
   '503': {
     ...problem(
-      'The database is unavailable (restarting, failing over); retry, with the same Idempotency-Key',
+      'The database is unavailable (restarting, failing over) or too many requests are in flight; ' +
+        'retry, with the same Idempotency-Key',
     ),
     headers: { 'Retry-After': { description: 'Seconds to wait', schema: { type: 'integer' } } },
   },

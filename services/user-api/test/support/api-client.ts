@@ -1,4 +1,5 @@
 import { createApp } from '../../src/app.js';
+import type { RequestLimits } from '../../src/http/limits.js';
 import { listen, type RunningServer } from '../../src/http/server.js';
 import { databaseProbe } from '../../src/adapters/postgres/orm.js';
 import { createOutboxWriter, type OutboxWriter } from '../../src/outbox/outbox-writer.js';
@@ -23,6 +24,8 @@ export interface TestApi {
     options?: { json?: unknown; body?: string; headers?: Record<string, string>; token?: string | null },
   ): Promise<ApiResponse<Body>>;
   logLines: Record<string, unknown>[];
+  /** http://127.0.0.1:<port> */
+  baseUrl: string;
   /** The app's metrics registry (what the ops port's GET /metrics serves). */
   metrics: Registry;
   close(): Promise<void>;
@@ -34,7 +37,7 @@ export interface TestApi {
  */
 export async function startTestApi(
   db: TestDatabase,
-  options: { outbox?: OutboxWriter; bodyLimitBytes?: number } = {},
+  options: { outbox?: OutboxWriter; bodyLimitBytes?: number; limits?: RequestLimits } = {},
 ): Promise<TestApi> {
   const { logger, lines } = memoryLogger();
   const metrics = createMetricsRegistry({ name: 'user-api', version: 'test' });
@@ -49,6 +52,7 @@ export async function startTestApi(
     bodyLimitBytes: options.bodyLimitBytes ?? 16384,
     metrics,
     verifyToken: await testTokenVerifier(),
+    ...(options.limits ? { limits: options.limits } : {}),
   });
   const defaultToken = await testToken();
   const server: RunningServer = await listen(app, { host: '127.0.0.1', port: 0 });
@@ -57,6 +61,7 @@ export async function startTestApi(
   return {
     logLines: lines,
     metrics,
+    baseUrl: base,
     close: () => server.close(),
     async request(method, path, { json, body, headers: given = {}, token = defaultToken } = {}) {
       const headers = token === null ? given : { Authorization: `Bearer ${token}`, ...given };
