@@ -11,6 +11,8 @@ export interface EventEnvelope {
   aggregate_type: string;
   aggregate_id: string;
   metadata_version: number;
+  /** The subject of the caller's access token; null when not known. Since schema v2. */
+  actor: string | null;
 }
 
 export interface UserCreated extends EventEnvelope {

@@ -16,6 +16,7 @@ const envelope = {
   aggregate_type: 'user',
   aggregate_id: '0190f5e2-0000-7000-8000-000000000002',
   metadata_version: 1,
+  actor: 'alice',
 };
 const created: UserCreated = {
   ...envelope,

@@ -63,5 +63,11 @@ describe('end to end: HTTP request -> outbox -> Kafka -> ClickHouse (all real, a
     expect(stored.map((r) => r.id).sort()).toEqual([...committed].sort());
     expect(stored.filter((r) => r.type === 'user_updated')).toHaveLength(10);
     expect(stored.filter((r) => r.type === 'user_deleted')).toHaveLength(5);
+    // Each row says who made the change: the subject of the token the requests carried.
+    const actors = await sinkQuery<{ actor: string | null }>(
+      sinkUrl,
+      'SELECT DISTINCT actor FROM analytics.event_log',
+    );
+    expect(actors).toEqual([{ actor: 'e2e-client' }]);
   });
 });

@@ -50,6 +50,7 @@ function event(i) {
     aggregate_type: 'user',
     aggregate_id: id,
     metadata_version: 1,
+    actor: 'bench',
     user_id: id,
     email: `bench-${i}@x.io`,
     name: 'Bench User',

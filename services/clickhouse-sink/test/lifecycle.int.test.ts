@@ -16,7 +16,7 @@ describe('clickhouse-sink process life cycle', () => {
       target: 'embedded',
       database: 'analytics',
       table: 'event_log',
-      applied: ['1 event table', '2 topic id and stored positions'],
+      applied: ['1 event table', '2 topic id and stored positions', '3 actor'],
     });
     await sink.process.waitForLog('service started');
     sink.process.signal('SIGTERM');

@@ -19,6 +19,7 @@ const row = (
   metadataVersion: 1,
   aggregateType: 'user',
   aggregateId,
+  actor: null,
   traceparent: null,
   tracestate: null,
 });
@@ -74,6 +75,7 @@ describe('toEventRecord', () => {
       aggregate_type: 'user',
       aggregate_id: 'u1',
       metadata_version: 1,
+      actor: null,
       user_id: 'u1',
       version: 3,
       changes: { email: null, name: { from: 'A', to: 'B' } },

@@ -16,6 +16,7 @@ const row: OutboxRow = {
   metadataVersion: 1,
   aggregateType: 'user',
   aggregateId: 'u-1',
+  actor: 'alice',
   traceparent: `00-${storedTraceId}-${storedSpanId}-01`,
   tracestate: 'vendor=1',
 };

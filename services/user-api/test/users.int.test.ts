@@ -52,6 +52,7 @@ describe('users resource (real PostgreSQL)', () => {
       aggregate_type: 'user',
       environment: 'test',
       metadata_version: 1,
+      actor: 'test-client', // the subject of the token the request carried
       status: 'pending',
       attempts: 0,
       processed_at: null,

@@ -10,6 +10,8 @@ export interface EventRow {
   aggregate_type: string;
   aggregate_id: string;
   metadata_version: number;
+  /** Who made the change (the caller's token subject); null when the event does not say. */
+  actor: string | null;
   /** The event's own fields (everything but the envelope) as a JSON object. */
   payload: string;
   kafka_topic: string;
@@ -34,6 +36,7 @@ const ENVELOPE = [
   'aggregate_type',
   'aggregate_id',
   'metadata_version',
+  'actor',
 ];
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -70,6 +73,7 @@ export function toEventRow(record: Record<string, unknown>, position: KafkaPosit
     aggregate_type: text(record, 'aggregate_type'),
     aggregate_id: text(record, 'aggregate_id'),
     metadata_version: version as number,
+    actor: typeof record.actor === 'string' ? record.actor : null,
     payload: JSON.stringify(payload),
     kafka_topic: position.topic,
     kafka_topic_id: position.topicId,

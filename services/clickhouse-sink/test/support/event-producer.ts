@@ -45,6 +45,7 @@ export function userCreated(eventTime = Date.now()): UserCreated {
     aggregate_type: 'user',
     aggregate_id: id,
     metadata_version: 1,
+    actor: 'sink-test',
     user_id: id,
     email: `${id.slice(0, 8)}@x.io`,
     name: 'Test',

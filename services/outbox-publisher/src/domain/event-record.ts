@@ -36,6 +36,7 @@ export function toEventRecord(row: OutboxRow): UserEvent {
     aggregate_type: row.aggregateType,
     aggregate_id: row.aggregateId,
     metadata_version: row.metadataVersion,
+    actor: row.actor,
   };
   switch (row.eventType) {
     case 'user_created':

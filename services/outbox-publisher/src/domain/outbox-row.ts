@@ -9,6 +9,7 @@ export interface OutboxRow {
   metadataVersion: number;
   aggregateType: string;
   aggregateId: string;
+  actor: string | null;
   traceparent: string | null;
   tracestate: string | null;
 }

@@ -21,6 +21,8 @@ export const OutboxMessage = defineEntity({
     metadataVersion: p.integer(),
     aggregateType: p.string(),
     aggregateId: p.string(),
+    /** Who made the change: the subject of the caller's token (null: no caller known). */
+    actor: p.text().nullable(),
     traceparent: p.string().nullable(),
     tracestate: p.string().nullable(),
     status: p.enum(OUTBOX_STATUSES).default('pending'),

@@ -10,7 +10,7 @@ import {
   userId,
 } from '../domain/user-input.js';
 import type { UserService } from '../users/user-service.js';
-import { requireScope, type TokenVerifier } from './auth.js';
+import { requireScope, type Caller, type TokenVerifier } from './auth.js';
 import { etagOf, idempotencyKeyHeader, ifMatchHeader, versionsOf } from './headers.js';
 import { readJsonBody } from './json-body.js';
 
@@ -20,6 +20,9 @@ export interface UsersRoutesDeps {
   /** Verifies bearer tokens: reads need users:read, changes users:write. */
   verifyToken: TokenVerifier;
 }
+
+/** The subject of the caller's verified token (requireScope put it there). */
+const callerOf = (ctx: Context): string | undefined => (ctx.state.caller as Caller | undefined)?.subject;
 
 function idOf(ctx: Context): string {
   return parseInput(userId, ctx.params.id, 'path/id');
@@ -45,7 +48,11 @@ export function usersRoutes({ users, bodyLimitBytes, verifyToken }: UsersRoutesD
     const fingerprint = createHash('sha256')
       .update(JSON.stringify(['POST', '/users', input.email, input.name]))
       .digest('hex');
-    const { user, replayed } = await users.createUser(input, key ? { key, fingerprint } : undefined);
+    const { user, replayed } = await users.createUser(
+      input,
+      key ? { key, fingerprint } : undefined,
+      callerOf(ctx),
+    );
     ctx.status = 201;
     ctx.set('Location', `/users/${user.id}`);
     ctx.set('ETag', etagOf(user.version));
@@ -72,13 +79,13 @@ export function usersRoutes({ users, bodyLimitBytes, verifyToken }: UsersRoutesD
     const id = idOf(ctx);
     if (!ctx.get('If-Match')) throw preconditionRequired();
     const patch = parseInput(updateUserInput, await readJsonBody(ctx, bodyLimitBytes));
-    const user = await users.updateUser(id, patch, expectedVersions(ctx));
+    const user = await users.updateUser(id, patch, expectedVersions(ctx), callerOf(ctx));
     ctx.set('ETag', etagOf(user.version));
     ctx.body = user;
   });
 
   router.delete('/users/:id', write, async (ctx) => {
-    await users.deleteUser(idOf(ctx), expectedVersions(ctx));
+    await users.deleteUser(idOf(ctx), expectedVersions(ctx), callerOf(ctx));
     ctx.status = 204;
   });
 

@@ -1,5 +1,6 @@
 import { Migration20261122000000_initial } from './Migration20261122000000_initial.js';
 import { Migration20261122010000_outbox_relay } from './Migration20261122010000_outbox_relay.js';
+import { Migration20261202000000_outbox_actor } from './Migration20261202000000_outbox_actor.js';
 
 /**
  * Every migration, in order. Listed explicitly rather than discovered from files, so the same
@@ -8,4 +9,5 @@ import { Migration20261122010000_outbox_relay } from './Migration20261122010000_
 export const migrationsList = [
   { name: 'Migration20261122000000_initial', class: Migration20261122000000_initial },
   { name: 'Migration20261122010000_outbox_relay', class: Migration20261122010000_outbox_relay },
+  { name: 'Migration20261202000000_outbox_actor', class: Migration20261202000000_outbox_actor },
 ];

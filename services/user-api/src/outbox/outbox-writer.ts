@@ -10,6 +10,8 @@ export interface NewEvent {
   aggregateId: string;
   occurredAt: Date;
   context: Record<string, unknown>;
+  /** Who made the change (a token's subject), when known. */
+  actor?: string;
 }
 
 /**
@@ -40,6 +42,7 @@ export function createOutboxWriter(options: { environment: string }): OutboxWrit
         metadataVersion: EVENT_METADATA_VERSION,
         aggregateType: event.aggregateType,
         aggregateId: event.aggregateId,
+        actor: event.actor ?? null,
         traceparent: carrier.traceparent ?? null,
         tracestate: carrier.tracestate ?? null,
       });

@@ -40,7 +40,12 @@ export function createUserService({ orm, outbox }: UserServiceDeps) {
   }
 
   return {
-    async createUser(input: CreateUserInput, idempotency?: IdempotencyContext): Promise<CreateUserResult> {
+    /** `actor`: who asks (the token's subject); it goes into the event. */
+    async createUser(
+      input: CreateUserInput,
+      idempotency?: IdempotencyContext,
+      actor?: string,
+    ): Promise<CreateUserResult> {
       if (idempotency) {
         const replay = await findReplay(idempotency);
         if (replay) return replay;
@@ -55,7 +60,7 @@ export function createUserService({ orm, outbox }: UserServiceDeps) {
             updatedAt: now,
             version: 1,
           });
-          await outbox.append(em, userCreated(user));
+          await outbox.append(em, { ...userCreated(user), ...(actor ? { actor } : {}) });
           const view = toUserView(user);
           if (idempotency) {
             em.create(IdempotencyRecord, {
@@ -109,6 +114,7 @@ export function createUserService({ orm, outbox }: UserServiceDeps) {
       id: string,
       patch: UpdateUserInput,
       expectedVersions?: readonly number[],
+      actor?: string,
     ): Promise<UserView> {
       try {
         return await orm.em.fork().transactional(async (em) => {
@@ -124,7 +130,7 @@ export function createUserService({ orm, outbox }: UserServiceDeps) {
           const now = new Date();
           em.assign(user, { ...patch, updatedAt: now });
           await em.flush(); // increments the version, which the event carries
-          await outbox.append(em, userUpdated(user, changes, now));
+          await outbox.append(em, { ...userUpdated(user, changes, now), ...(actor ? { actor } : {}) });
           return toUserView(user);
         });
       } catch (error) {
@@ -137,14 +143,14 @@ export function createUserService({ orm, outbox }: UserServiceDeps) {
     },
 
     /** Deletes the user (if still at one of `expectedVersions`, when given); emits user_deleted. */
-    async deleteUser(id: string, expectedVersions?: readonly number[]): Promise<void> {
+    async deleteUser(id: string, expectedVersions?: readonly number[], actor?: string): Promise<void> {
       await orm.em.fork().transactional(async (em) => {
         const user = await em.findOne(User, id, { lockMode: LockMode.PESSIMISTIC_WRITE });
         if (!user) throw userNotFound(id);
         if (expectedVersions && !expectedVersions.includes(user.version)) {
           throw versionMismatch(user.version);
         }
-        await outbox.append(em, userDeleted(user, new Date()));
+        await outbox.append(em, { ...userDeleted(user, new Date()), ...(actor ? { actor } : {}) });
         em.remove(user);
       });
     },

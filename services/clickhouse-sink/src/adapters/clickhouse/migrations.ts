@@ -58,6 +58,14 @@ export const migrations: ClickHouseMigration[] = [
       `ALTER TABLE ${database}.${table} MATERIALIZE PROJECTION stored_positions SETTINGS mutations_sync = 2`,
     ],
   },
+  {
+    version: 3,
+    name: 'actor',
+    statements: ({ database, table }) => [
+      // Who made the change (event schema v2); null for older events.
+      `ALTER TABLE ${database}.${table} ADD COLUMN IF NOT EXISTS actor Nullable(String) AFTER metadata_version`,
+    ],
+  },
 ];
 
 export async function migrate(

@@ -40,7 +40,7 @@ export interface OutboxBacklog {
 }
 
 const COLUMNS = `id, event_id, event_type, event_date_time, environment, event_context, metadata_version,
-  aggregate_type, aggregate_id, traceparent, tracestate`;
+  aggregate_type, aggregate_id, actor, traceparent, tracestate`;
 
 /** The lane of an aggregate: the same expression everywhere (31-bit hash, modulo the lane count). */
 const LANE_SQL = `(hashtext(aggregate_type || ':' || aggregate_id) & 2147483647) % $1`;
@@ -55,6 +55,7 @@ interface RowRecord {
   metadata_version: number;
   aggregate_type: string;
   aggregate_id: string;
+  actor: string | null;
   traceparent: string | null;
   tracestate: string | null;
 }
@@ -69,6 +70,7 @@ const toRow = (r: RowRecord): OutboxRow => ({
   metadataVersion: r.metadata_version,
   aggregateType: r.aggregate_type,
   aggregateId: r.aggregate_id,
+  actor: r.actor,
   traceparent: r.traceparent,
   tracestate: r.tracestate,
 });
