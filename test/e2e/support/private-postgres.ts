@@ -57,7 +57,6 @@ export async function startPrivatePostgres() {
     /** Stops the server the way a crash would (no checkpoint: crash recovery at the next start). */
     crash: () => stop('immediate'),
     start,
-    log: () => fs.readFileSync(path.join(home, 'postgres.log'), 'utf8'),
     remove(): void {
       try {
         stop('immediate');
