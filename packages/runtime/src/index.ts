@@ -8,3 +8,4 @@ export { backoffDelay } from './backoff.js';
 export type { BackoffPolicy } from './backoff.js';
 export { listen, startOpsServer } from './http-server.js';
 export type { OpsServerOptions, RunningServer } from './http-server.js';
+export { deleteInBatches, runEvery } from './periodic.js';

@@ -1,5 +1,5 @@
 import type { Logger } from '@platform/observability';
-import { describeError } from '@platform/runtime';
+import { deleteInBatches, describeError, runEvery } from '@platform/runtime';
 import type { OutboxStore } from './adapters/postgres/outbox-store.js';
 
 /**
@@ -13,33 +13,29 @@ export function createRetention(deps: {
   batchSize: number;
   intervalMs: number;
 }) {
-  let timer: NodeJS.Timeout | undefined;
-  let running: Promise<void> = Promise.resolve();
+  let schedule: { stop(): Promise<void> } | undefined;
 
   async function sweep(): Promise<void> {
     const cutoff = new Date(Date.now() - deps.retentionMs);
-    let total = 0;
-    for (;;) {
-      const deleted = await deps.store.deleteProcessedBefore(cutoff, deps.batchSize);
-      total += deleted;
-      if (deleted < deps.batchSize || timer === undefined) break;
-    }
+    const total = await deleteInBatches(
+      (limit) => deps.store.deleteProcessedBefore(cutoff, limit),
+      deps.batchSize,
+      () => schedule !== undefined, // stopping: leave the rest for the next start
+    );
     if (total > 0)
       deps.logger.info('processed outbox rows deleted', { deleted: total, older_than: cutoff.toISOString() });
   }
 
   return {
     start() {
-      timer = setInterval(() => {
-        running = running
-          .then(sweep)
-          .catch((error) => deps.logger.warn('retention sweep failed', { error: describeError(error) }));
-      }, deps.intervalMs);
+      schedule = runEvery(deps.intervalMs, sweep, (error) =>
+        deps.logger.warn('retention sweep failed', { error: describeError(error) }),
+      );
     },
     async stop() {
-      clearInterval(timer);
-      timer = undefined;
-      await running;
+      const stopping = schedule;
+      schedule = undefined;
+      await stopping?.stop();
     },
     sweep,
   };

@@ -1,6 +1,6 @@
 import type { MikroORM, QueryResult } from '@mikro-orm/postgresql';
 import type { Logger } from '@platform/observability';
-import { describeError } from '@platform/runtime';
+import { deleteInBatches, describeError, runEvery } from '@platform/runtime';
 
 /**
  * Idempotency records hold the first response to a keyed create, personal data included (the
@@ -15,14 +15,13 @@ export function createIdempotencyRetention(deps: {
   batchSize: number;
   intervalMs: number;
 }) {
-  let timer: NodeJS.Timeout | undefined;
-  let running: Promise<unknown> = Promise.resolve();
+  let schedule: { stop(): Promise<void> } | undefined;
 
-  async function deleteBefore(cutoff: Date): Promise<number> {
+  async function deleteBefore(cutoff: Date, limit: number): Promise<number> {
     const result = await deps.orm.em.fork().execute<QueryResult>(
       `delete from idempotency_keys where key in (
          select key from idempotency_keys where created_at < ? order by created_at limit ?)`,
-      [cutoff, deps.batchSize],
+      [cutoff, limit],
       'run',
     );
     return result.affectedRows;
@@ -31,12 +30,7 @@ export function createIdempotencyRetention(deps: {
   /** Deletes every record older than the retention period; returns how many. */
   async function sweep(now = new Date()): Promise<number> {
     const cutoff = new Date(now.getTime() - deps.retentionMs);
-    let total = 0;
-    for (;;) {
-      const deleted = await deleteBefore(cutoff);
-      total += deleted;
-      if (deleted < deps.batchSize) break;
-    }
+    const total = await deleteInBatches((limit) => deleteBefore(cutoff, limit), deps.batchSize);
     if (total > 0) {
       deps.logger.info('idempotency records deleted', { deleted: total, older_than: cutoff.toISOString() });
     }
@@ -45,18 +39,14 @@ export function createIdempotencyRetention(deps: {
 
   return {
     start() {
-      timer = setInterval(() => {
-        running = running
-          .then(() => sweep())
-          .catch((error) =>
-            deps.logger.warn('idempotency retention failed', { error: describeError(error) }),
-          );
-      }, deps.intervalMs);
-      timer.unref();
+      schedule = runEvery(
+        deps.intervalMs,
+        () => sweep(),
+        (error) => deps.logger.warn('idempotency retention failed', { error: describeError(error) }),
+      );
     },
     async stop() {
-      clearInterval(timer);
-      await running;
+      await schedule?.stop();
     },
     sweep,
   };
