@@ -5,17 +5,23 @@
 # platform sends uses an API version that 4.x kept after KIP-896 (README, "Kafka 4").
 # Older 3.x releases are refused: formatting with --standalone (KIP-853) arrived in 3.9.
 
+source "$ROOT_DIR/infra/local/tls.sh"
+
 KAFKA_DEFAULT_VERSION="4.4.0"
 # The other supported line: `./platform test` runs the Kafka-facing suites on it as well.
 KAFKA_OTHER_LINE_VERSION="${LOCAL_KAFKA_OTHER_VERSION-3.9.1}"
 
-# kafka_configure <name> <version> <port> <controller port>: which broker the functions below
-# act on. The stack's own broker is "kafka"; with-kafka.sh configures a second one beside it.
+# kafka_configure <name> <version> <port> <controller port> <secure port>: which broker the
+# functions below act on. The stack's own broker is "kafka"; with-kafka.sh configures a second one
+# beside it. Each has a PLAINTEXT listener (what the services and most tests use locally) and a
+# SASL_SSL one on the secure port (SCRAM-SHA-256/512 and PLAIN, the stack's development
+# certificate, user "platform"), which the transport-security tests use.
 kafka_configure() {
   KAFKA_NAME="$1"
   KAFKA_VERSION="$2"
   KAFKA_PORT="$3"
   KAFKA_CONTROLLER_PORT="$4"
+  KAFKA_SECURE_PORT="$5"
   [[ "$KAFKA_VERSION" =~ ^(3\.9|4\.[0-9]+)\.[0-9]+$ ]] ||
     die "Kafka version '$KAFKA_VERSION' is not supported: use 3.9.x or 4.x.y (LOCAL_KAFKA_VERSION)"
   KAFKA_HOME="$CACHE_DIR/kafka-$KAFKA_VERSION"
@@ -25,7 +31,17 @@ kafka_configure() {
 }
 
 kafka_configure kafka "${LOCAL_KAFKA_VERSION:-$KAFKA_DEFAULT_VERSION}" \
-  "${LOCAL_KAFKA_PORT:-27092}" "${LOCAL_KAFKA_CONTROLLER_PORT:-27093}"
+  "${LOCAL_KAFKA_PORT:-27092}" "${LOCAL_KAFKA_CONTROLLER_PORT:-27093}" "${LOCAL_KAFKA_SECURE_PORT:-27094}"
+
+# The SASL user of the secure listeners; its password is made once per checkout.
+KAFKA_SASL_USERNAME="platform"
+KAFKA_SASL_PASSWORD_FILE="$STATE_DIR/auth/kafka-password"
+
+kafka_ensure_password() {
+  [[ -f "$KAFKA_SASL_PASSWORD_FILE" ]] && return 0
+  mkdir -p "$(dirname "$KAFKA_SASL_PASSWORD_FILE")"
+  (umask 077 && head -c 24 /dev/urandom | base64 | tr '+/' '-_' >"$KAFKA_SASL_PASSWORD_FILE")
+}
 
 kafka_install() {
   [[ -f "$KAFKA_HOME/.complete" ]] && return 0
@@ -48,13 +64,26 @@ kafka_java() { java -cp "$KAFKA_HOME/lib/*" "${KAFKA_LOGGING_OPTS[@]}" "$@"; }
 
 kafka_write_config() {
   mkdir -p "$KAFKA_DATA"
-  cat >"$KAFKA_DATA/server.properties" <<PROPS
+  tls_ensure
+  kafka_ensure_password
+  # A PEM key store is one file holding the private key and the certificate chain.
+  (umask 077 && cat "$TLS_KEY_FILE" "$TLS_CERT_FILE" >"$KAFKA_DATA/keystore.pem")
+  local password
+  password="$(cat "$KAFKA_SASL_PASSWORD_FILE")"
+  (umask 077 && cat >"$KAFKA_DATA/server.properties") <<PROPS
 process.roles=broker,controller
 node.id=1
-listeners=PLAINTEXT://127.0.0.1:$KAFKA_PORT,CONTROLLER://127.0.0.1:$KAFKA_CONTROLLER_PORT
-advertised.listeners=PLAINTEXT://127.0.0.1:$KAFKA_PORT
+listeners=PLAINTEXT://127.0.0.1:$KAFKA_PORT,SASL_SSL://127.0.0.1:$KAFKA_SECURE_PORT,CONTROLLER://127.0.0.1:$KAFKA_CONTROLLER_PORT
+advertised.listeners=PLAINTEXT://127.0.0.1:$KAFKA_PORT,SASL_SSL://127.0.0.1:$KAFKA_SECURE_PORT
 controller.listener.names=CONTROLLER
-listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
+inter.broker.listener.name=PLAINTEXT
+listener.security.protocol.map=PLAINTEXT:PLAINTEXT,SASL_SSL:SASL_SSL,CONTROLLER:PLAINTEXT
+sasl.enabled.mechanisms=SCRAM-SHA-512,SCRAM-SHA-256,PLAIN
+listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;
+listener.name.sasl_ssl.scram-sha-256.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;
+listener.name.sasl_ssl.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required user_$KAFKA_SASL_USERNAME="$password";
+ssl.keystore.type=PEM
+ssl.keystore.location=$KAFKA_DATA/keystore.pem
 controller.quorum.bootstrap.servers=127.0.0.1:$KAFKA_CONTROLLER_PORT
 log.dirs=$KAFKA_DATA/logs
 num.partitions=3
@@ -82,6 +111,7 @@ kafka_up() {
     [[ "$running" == "$KAFKA_VERSION" ]] ||
       die "Kafka $running is running on port $KAFKA_PORT, not $KAFKA_VERSION; stop it first (./platform stack down)"
     log "Kafka $KAFKA_VERSION already running on port $KAFKA_PORT"
+    kafka_set_scram_user
     return 0
   fi
   port_open "$KAFKA_PORT" && die "port $KAFKA_PORT is taken by another process; set LOCAL_KAFKA_PORT"
@@ -103,6 +133,15 @@ kafka_up() {
   start_bg "$KAFKA_NAME" "$KAFKA_LOG" java -Xms256m -Xmx1g -XX:+UseG1GC -cp "$KAFKA_HOME/lib/*" \
     "${KAFKA_LOGGING_OPTS[@]}" kafka.Kafka "$KAFKA_DATA/server.properties"
   wait_until 120 "Kafka $KAFKA_VERSION" "$KAFKA_LOG" kafka_ready
+  kafka_set_scram_user
+}
+
+# Idempotent (an upsert), so also run against a broker already up: it may predate the password.
+kafka_set_scram_user() {
+  kafka_ensure_password
+  kafka_java "$ROOT_DIR/infra/local/kafka/ScramUser.java" "127.0.0.1:$KAFKA_PORT" "$KAFKA_SASL_USERNAME" \
+    "$KAFKA_SASL_PASSWORD_FILE" >>"$LOG_DIR/$KAFKA_NAME-scram.log" 2>&1 ||
+    die "could not set the SCRAM user of Kafka; see $LOG_DIR/$KAFKA_NAME-scram.log"
 }
 
 kafka_down() {
@@ -110,9 +149,18 @@ kafka_down() {
   rm -f "$RUN_DIR/$KAFKA_NAME.version"
 }
 
+# What the transport-security tests need to reach the secure listener.
+kafka_secure_env() {
+  export LOCAL_KAFKA_SASL_SSL_BROKERS="127.0.0.1:$KAFKA_SECURE_PORT"
+  export LOCAL_KAFKA_SASL_USERNAME="$KAFKA_SASL_USERNAME"
+  export LOCAL_KAFKA_SASL_PASSWORD_FILE="$KAFKA_SASL_PASSWORD_FILE"
+  export LOCAL_TLS_CA_FILE="$TLS_CA_FILE"
+}
+
 kafka_status() {
   if pid_alive "$KAFKA_NAME" && port_open "$KAFKA_PORT"; then
-    printf '%-17s up    127.0.0.1:%s (Kafka %s)\n' "$KAFKA_NAME" "$KAFKA_PORT" "$(kafka_running_version)"
+    printf '%-17s up    127.0.0.1:%s (Kafka %s; SASL_SSL on %s)\n' "$KAFKA_NAME" "$KAFKA_PORT" \
+      "$(kafka_running_version)" "$KAFKA_SECURE_PORT"
   else
     printf '%-17s down\n' "$KAFKA_NAME"
   fi

@@ -18,7 +18,13 @@ stack_env() {
   # Where the broker's jars are: tests that must stop and restart a broker start their own.
   export LOCAL_KAFKA_LIB="$KAFKA_HOME/lib"
   # Which Kafka the suites talk to, when it is the local one (a test checks the broker is that line).
-  if [[ -z "$EXTERNAL_KAFKA_BROKERS" ]]; then export LOCAL_KAFKA_VERSION="$KAFKA_VERSION"; fi
+  # and where its SASL_SSL listener is (the transport-security tests skip without it).
+  if [[ -z "$EXTERNAL_KAFKA_BROKERS" ]]; then
+    export LOCAL_KAFKA_VERSION="$KAFKA_VERSION"
+    kafka_secure_env
+  fi
+  # The development CA: what the TLS tests trust (PostgreSQL and ClickHouse use its certificate too).
+  export LOCAL_TLS_CA_FILE="$TLS_CA_FILE" LOCAL_TLS_CERT_FILE="$TLS_CERT_FILE" LOCAL_TLS_KEY_FILE="$TLS_KEY_FILE"
   export DATABASE_URL="${EXTERNAL_DATABASE_URL:-$(pg_url)}"
   export KAFKA_BROKERS="${EXTERNAL_KAFKA_BROKERS:-127.0.0.1:$KAFKA_PORT}"
   export SCHEMA_REGISTRY_URL="${EXTERNAL_SCHEMA_REGISTRY_URL:-$REGISTRY_URL}"
@@ -38,6 +44,7 @@ stack_up() {
   if [[ -z "$EXTERNAL_KAFKA_BROKERS" ]]; then kafka_up; else log "using Kafka at $EXTERNAL_KAFKA_BROKERS"; fi
   if [[ -z "$EXTERNAL_SCHEMA_REGISTRY_URL" ]]; then registry_up; else log "using schema registry at $EXTERNAL_SCHEMA_REGISTRY_URL"; fi
   if tracing_enabled; then jaeger_up; else log "tracing off (LOCAL_TRACING=off): Jaeger not started"; fi
+  tls_ensure
   stack_env
   log "stack ready in $(elapsed_since "$start")s"
 }

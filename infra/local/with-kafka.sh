@@ -3,7 +3,8 @@
 #
 # Runs a command against a Kafka broker of the given version started beside the stack's own
 # (own ports, data directory and log: .local-stack/logs/kafka-other.log), then stops that broker.
-# The command sees KAFKA_BROKERS, LOCAL_KAFKA_LIB and LOCAL_KAFKA_VERSION of that broker; the
+# The command sees KAFKA_BROKERS, LOCAL_KAFKA_LIB, LOCAL_KAFKA_VERSION and LOCAL_KAFKA_SASL_SSL_*
+# of that broker; the
 # rest of the environment (PostgreSQL, registry, Jaeger) is the caller's. `./platform test` uses
 # it to run the Kafka-facing suites on the second supported Kafka line:
 #
@@ -17,12 +18,14 @@ source "$ROOT_DIR/infra/local/kafka.sh"
 version="$1"
 shift
 
-kafka_configure kafka-other "$version" "${LOCAL_KAFKA_OTHER_PORT:-27192}" "${LOCAL_KAFKA_OTHER_CONTROLLER_PORT:-27193}"
+kafka_configure kafka-other "$version" "${LOCAL_KAFKA_OTHER_PORT:-27192}" \
+  "${LOCAL_KAFKA_OTHER_CONTROLLER_PORT:-27193}" "${LOCAL_KAFKA_OTHER_SECURE_PORT:-27194}"
 trap kafka_down EXIT
 kafka_up
 
 export KAFKA_BROKERS="127.0.0.1:$KAFKA_PORT"
 export LOCAL_KAFKA_LIB="$KAFKA_HOME/lib"
 export LOCAL_KAFKA_VERSION="$KAFKA_VERSION"
+kafka_secure_env
 log "running on Kafka $KAFKA_VERSION ($KAFKA_BROKERS): $*"
 "$@"

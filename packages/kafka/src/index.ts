@@ -5,7 +5,7 @@ export {
   schemaRegistryConfig,
   schemaRegistryEnvShape,
 } from './config.js';
-export type { KafkaConfig, SchemaRegistryConfig } from './config.js';
+export type { KafkaConfig, SaslMechanism, SchemaRegistryConfig } from './config.js';
 export { createKafka } from './kafka.js';
 export { createSchemaRegistry, registerAvroSchema } from './schema-registry.js';
 export { ensureTopic } from './topics.js';

@@ -22,6 +22,8 @@ export function createTopicIdReader(config: KafkaConfig): TopicIdReader {
     bootstrapBrokers: config.brokers,
     retries: 0,
     timeout: 10_000,
+    ...(config.tls ? { tls: { ...config.tls, rejectUnauthorized: true } } : {}),
+    ...(config.sasl ? { sasl: config.sasl } : {}),
   });
   return {
     async read(topic) {

@@ -90,6 +90,20 @@ export const envField = {
       .refine((items) => items.every((item) => /^[^\s:]+:\d{1,5}$/.test(item)), {
         message: 'expected host:port[,host:port...]',
       }),
+  /**
+   * PEM text: certificates (a CA bundle or a chain) or a private key. Given as a file through
+   * the `_FILE` form (KAFKA_TLS_CA_FILE=/etc/ssl/ca.pem), like any setting.
+   */
+  pem: (kind: 'certificate' | 'private key') =>
+    z
+      .string()
+      .refine(
+        (value) =>
+          kind === 'certificate'
+            ? /-----BEGIN CERTIFICATE-----/.test(value)
+            : /-----BEGIN (RSA |EC |ENCRYPTED )?PRIVATE KEY-----/.test(value),
+        { message: `expected PEM text with a ${kind} (-----BEGIN ...)` },
+      ),
   boolean: () =>
     z.enum(['true', 'false'], { message: 'expected true or false' }).transform((value) => value === 'true'),
 };
