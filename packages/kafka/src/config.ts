@@ -88,19 +88,17 @@ export function kafkaConfig(
     ...(env.KAFKA_TLS_CERT ? { cert: env.KAFKA_TLS_CERT } : {}),
     ...(env.KAFKA_TLS_KEY ? { key: env.KAFKA_TLS_KEY } : {}),
   };
+  const {
+    KAFKA_SASL_MECHANISM: mechanism,
+    KAFKA_SASL_USERNAME: username,
+    KAFKA_SASL_PASSWORD: password,
+  } = env;
   return {
     brokers: env.KAFKA_BROKERS,
     clientId: env.KAFKA_CLIENT_ID ?? defaultClientId,
     ...(usesTls ? { tls } : {}),
-    ...(usesSasl
-      ? {
-          sasl: {
-            mechanism: env.KAFKA_SASL_MECHANISM!,
-            username: env.KAFKA_SASL_USERNAME!,
-            password: env.KAFKA_SASL_PASSWORD!,
-          },
-        }
-      : {}),
+    // All three are set here: checked above.
+    ...(usesSasl && mechanism && username && password ? { sasl: { mechanism, username, password } } : {}),
   };
 }
 
