@@ -9,3 +9,5 @@ export type { BackoffPolicy } from './backoff.js';
 export { listen, startOpsServer } from './http-server.js';
 export type { OpsServerOptions, RunningServer } from './http-server.js';
 export { deleteInBatches, runEvery } from './periodic.js';
+export { postgresConnection } from './postgres-url.js';
+export type { PostgresConnection } from './postgres-url.js';

@@ -1,5 +1,5 @@
 import pg from 'pg';
-import { envField, loadConfigOrExit, parseEnv } from '@platform/runtime';
+import { envField, loadConfigOrExit, parseEnv, postgresConnection } from '@platform/runtime';
 
 // Operator commands on the outbox (DATABASE_URL from the environment):
 //   stats                          pending, failed, held back, oldest pending age
@@ -25,7 +25,8 @@ const flag = (name: string) =>
 const { DATABASE_URL } = loadConfigOrExit('outbox-cli', () =>
   parseEnv({ DATABASE_URL: envField.url(['postgres:', 'postgresql:']) }),
 );
-const pool = new pg.Pool({ connectionString: DATABASE_URL, max: 1 });
+const database = loadConfigOrExit('outbox-cli', () => postgresConnection(DATABASE_URL));
+const pool = new pg.Pool({ connectionString: database.url, ssl: database.ssl, max: 1 });
 
 async function stats() {
   const { rows } = await pool.query(`

@@ -7,7 +7,15 @@ import {
   schemaRegistryEnvShape,
 } from '@platform/kafka';
 import type { KafkaConfig, SchemaRegistryConfig } from '@platform/kafka';
-import { baseConfig, baseEnvShape, envField, parseEnv, type BaseConfig } from '@platform/runtime';
+import {
+  baseConfig,
+  baseEnvShape,
+  envField,
+  parseEnv,
+  postgresConnection,
+  type BaseConfig,
+  type PostgresConnection,
+} from '@platform/runtime';
 import type { TopicSettings } from './adapters/kafka/event-publisher.js';
 import type { RelaySettings } from './relay.js';
 
@@ -39,7 +47,7 @@ const envShape = {
 };
 
 export interface PublisherConfig extends BaseConfig {
-  database: { url: string; poolMax: number };
+  database: PostgresConnection & { poolMax: number };
   kafka: KafkaConfig;
   schemaRegistry: SchemaRegistryConfig;
   topic: TopicSettings;
@@ -54,7 +62,7 @@ export function loadPublisherConfig(env: NodeJS.ProcessEnv = process.env): Publi
   const e = parseEnv(envShape, env);
   return Object.freeze({
     ...baseConfig(e),
-    database: { url: e.DATABASE_URL, poolMax: e.DATABASE_POOL_MAX },
+    database: { ...postgresConnection(e.DATABASE_URL), poolMax: e.DATABASE_POOL_MAX },
     kafka: kafkaConfig(e, 'outbox-publisher'),
     schemaRegistry: schemaRegistryConfig(e),
     topic: {

@@ -20,7 +20,7 @@ await runService({
     // PostgreSQL must be reachable to start; Kafka and the registry may come later (the relay
     // backs off until they answer).
     const pool = await createPool(config.database, logger);
-    const control = createControlConnection({ url: config.database.url, totalLanes: config.lanes, logger });
+    const control = createControlConnection({ database: config.database, totalLanes: config.lanes, logger });
     const store = createOutboxStore(pool, config.lanes);
     const publisher = createEventPublisher(createKafka(config.kafka, logger), config.topic, logger);
     const encoder = createAvroEncoder(

@@ -5,7 +5,9 @@ import {
   ConfigError,
   envField,
   parseEnv,
+  postgresConnection,
   type BaseConfig,
+  type PostgresConnection,
 } from '@platform/runtime';
 import type { AuthConfig } from './http/auth.js';
 import type { RequestLimits } from './http/limits.js';
@@ -57,7 +59,7 @@ const envShape = {
 };
 
 export interface UserApiConfig extends BaseConfig {
-  database: { url: string; poolMax: number };
+  database: PostgresConnection & { poolMax: number };
   http: { host: string; port: number; bodyLimitBytes: number; requestTimeoutMs: number; trustProxy: boolean };
   limits: RequestLimits;
   ops: { host: string; port: number };
@@ -66,13 +68,16 @@ export interface UserApiConfig extends BaseConfig {
 }
 
 export interface DatabaseConfig extends BaseConfig {
-  database: { url: string; poolMax: number };
+  database: PostgresConnection & { poolMax: number };
 }
 
 /** What the migration runner (and tests that only need the database) read. */
 export function loadDatabaseConfig(env: NodeJS.ProcessEnv = process.env): DatabaseConfig {
   const e = parseEnv(databaseEnvShape, env);
-  return Object.freeze({ ...baseConfig(e), database: { url: e.DATABASE_URL, poolMax: e.DATABASE_POOL_MAX } });
+  return Object.freeze({
+    ...baseConfig(e),
+    database: { ...postgresConnection(e.DATABASE_URL), poolMax: e.DATABASE_POOL_MAX },
+  });
 }
 
 export function loadUserApiConfig(env: NodeJS.ProcessEnv = process.env): UserApiConfig {
@@ -84,7 +89,7 @@ export function loadUserApiConfig(env: NodeJS.ProcessEnv = process.env): UserApi
   }
   return Object.freeze({
     ...baseConfig(e),
-    database: { url: e.DATABASE_URL, poolMax: e.DATABASE_POOL_MAX },
+    database: { ...postgresConnection(e.DATABASE_URL), poolMax: e.DATABASE_POOL_MAX },
     http: {
       host: e.HTTP_HOST,
       port: e.HTTP_PORT,

@@ -122,7 +122,7 @@ describe('user-api HTTP basics (real PostgreSQL)', () => {
     // Port 1 on loopback refuses connections: a database that is down.
     const url = new URL(loadDatabaseConfig().database.url);
     url.port = '1';
-    const unreachable = await createOrm({ url: url.toString(), poolMax: 1 });
+    const unreachable = await createOrm({ url: url.toString(), ssl: false, poolMax: 1 });
     const app = createApp(depsFor(unreachable));
     const other = await listen(app, { host: '127.0.0.1', port: 0 });
     try {

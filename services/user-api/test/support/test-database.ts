@@ -22,7 +22,7 @@ export interface TestDatabase {
 export async function createTestDatabase(poolMax = 10): Promise<TestDatabase> {
   const scratch = await createScratchDatabase(loadDatabaseConfig().database.url, 'user_api_test');
   const url = scratch.url;
-  const orm = await createOrm({ url, poolMax });
+  const orm = await createOrm({ url, ssl: false, poolMax });
   await migrate(orm);
   const pool = new pg.Pool({ connectionString: url, max: 2 });
 

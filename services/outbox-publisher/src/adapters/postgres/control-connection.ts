@@ -1,6 +1,6 @@
 import pg from 'pg';
 import type { Logger } from '@platform/observability';
-import { describeError } from '@platform/runtime';
+import { describeError, type PostgresConnection } from '@platform/runtime';
 import { planLanes } from '../../domain/lanes.js';
 
 // Advisory lock keys: (namespace, lane) for lanes, (namespace, SLOT_BASE + k) for the slot that
@@ -26,11 +26,11 @@ export interface ControlConnection {
 }
 
 export function createControlConnection(options: {
-  url: string;
+  database: PostgresConnection;
   totalLanes: number;
   logger: Logger;
 }): ControlConnection {
-  const { url, totalLanes, logger } = options;
+  const { database, totalLanes, logger } = options;
   let client: pg.Client | undefined;
   let held: number[] = [];
   const listeners: (() => void)[] = [];
@@ -43,7 +43,11 @@ export function createControlConnection(options: {
   };
 
   async function connect(): Promise<pg.Client> {
-    const next = new pg.Client({ connectionString: url, application_name: 'outbox-publisher' });
+    const next = new pg.Client({
+      connectionString: database.url,
+      ssl: database.ssl,
+      application_name: 'outbox-publisher',
+    });
     next.on('error', dropped);
     next.on('end', () => dropped());
     next.on('notification', () => listeners.forEach((listener) => listener()));

@@ -1,15 +1,19 @@
 import pg from 'pg';
 import type { Logger } from '@platform/observability';
-import { describeError } from '@platform/runtime';
+import { describeError, type PostgresConnection } from '@platform/runtime';
 
 /**
  * A plain pg pool: the relay needs SQL the ORM does not express well (FOR UPDATE SKIP LOCKED,
  * LISTEN/NOTIFY), so it talks to PostgreSQL directly.
  */
-export async function createPool(config: { url: string; poolMax: number }, logger: Logger): Promise<pg.Pool> {
+export async function createPool(
+  config: PostgresConnection & { poolMax: number },
+  logger: Logger,
+): Promise<pg.Pool> {
   // A connection attempt that hangs (a server failing over) fails instead of holding the relay.
   const pool = new pg.Pool({
     connectionString: config.url,
+    ssl: config.ssl,
     max: config.poolMax,
     connectionTimeoutMillis: 10_000,
   });

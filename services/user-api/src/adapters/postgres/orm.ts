@@ -1,11 +1,11 @@
 import { Migrator } from '@mikro-orm/migrations';
 import { MikroORM } from '@mikro-orm/postgresql';
+import type { PostgresConnection } from '@platform/runtime';
 import { entities } from '../../entities/index.js';
 import { isDatabaseUnavailable } from './availability.js';
 import { migrationsList } from '../../migrations/index.js';
 
-export interface DatabaseConfig {
-  url: string;
+export interface DatabaseConfig extends PostgresConnection {
   poolMax: number;
 }
 
@@ -16,6 +16,8 @@ export interface DatabaseConfig {
 export function createOrm(config: DatabaseConfig): Promise<MikroORM> {
   return MikroORM.init({
     clientUrl: config.url,
+    // TLS as the URL asked for it (postgresConnection): MikroORM itself reads no URL parameters.
+    driverOptions: { ssl: config.ssl },
     entities,
     pool: { min: 0, max: config.poolMax },
     extensions: [Migrator],
