@@ -29,6 +29,11 @@ const envShape = {
   CLICKHOUSE_URL: envField.url(['http:', 'https:']).optional(),
   CLICKHOUSE_USER: z.string().default('default'),
   CLICKHOUSE_PASSWORD: z.string().default(''),
+  /** CA certificate(s) an https:// server's certificate must chain to; unset, the public CAs. */
+  CLICKHOUSE_TLS_CA: envField.pem('certificate').optional(),
+  /** A client certificate and its key, for servers that authenticate clients by TLS (needs the CA). */
+  CLICKHOUSE_TLS_CERT: envField.pem('certificate').optional(),
+  CLICKHOUSE_TLS_KEY: envField.pem('private key').optional(),
   CLICKHOUSE_DATABASE: identifier.default('analytics'),
   CLICKHOUSE_TABLE: identifier.default('event_log'),
   /** Data directory of the embedded engine; one process may hold it at a time. */
@@ -80,15 +85,7 @@ export function loadSinkConfig(env: NodeJS.ProcessEnv = process.env): SinkConfig
     ...baseConfig(e),
     kafka: kafkaConfig(e, 'clickhouse-sink'),
     schemaRegistry: schemaRegistryConfig(e),
-    clickhouse: e.CLICKHOUSE_URL
-      ? {
-          kind: 'server' as const,
-          url: e.CLICKHOUSE_URL,
-          username: e.CLICKHOUSE_USER,
-          password: e.CLICKHOUSE_PASSWORD,
-          database: e.CLICKHOUSE_DATABASE,
-        }
-      : { kind: 'embedded' as const, dataDir: e.CLICKHOUSE_DATA_DIR, database: e.CLICKHOUSE_DATABASE },
+    clickhouse: clickhouseConfig(e),
     table: e.CLICKHOUSE_TABLE,
     deadLetterTopic: e.SINK_DLQ_TOPIC,
     sink: {
@@ -111,4 +108,29 @@ export function loadSinkConfig(env: NodeJS.ProcessEnv = process.env): SinkConfig
       },
     },
   });
+}
+
+function clickhouseConfig(e: z.infer<z.ZodObject<typeof envShape>>): ClickHouseConfig {
+  const { CLICKHOUSE_TLS_CA: ca, CLICKHOUSE_TLS_CERT: cert, CLICKHOUSE_TLS_KEY: key } = e;
+  const https = e.CLICKHOUSE_URL?.startsWith('https:') ?? false;
+  const problems: string[] = [];
+  if (!https && (ca || cert || key)) {
+    problems.push(
+      'CLICKHOUSE_TLS_CA, CLICKHOUSE_TLS_CERT, CLICKHOUSE_TLS_KEY: only used with an https:// CLICKHOUSE_URL',
+    );
+  } else if ((cert === undefined) !== (key === undefined) || (cert && !ca)) {
+    problems.push('CLICKHOUSE_TLS_CERT, CLICKHOUSE_TLS_KEY: set both, with CLICKHOUSE_TLS_CA, or neither');
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  if (!e.CLICKHOUSE_URL) {
+    return { kind: 'embedded', dataDir: e.CLICKHOUSE_DATA_DIR, database: e.CLICKHOUSE_DATABASE };
+  }
+  return {
+    kind: 'server',
+    url: e.CLICKHOUSE_URL,
+    username: e.CLICKHOUSE_USER,
+    password: e.CLICKHOUSE_PASSWORD,
+    database: e.CLICKHOUSE_DATABASE,
+    ...(ca ? { tls: { ca, ...(cert && key ? { cert, key } : {}) } } : {}),
+  };
 }

@@ -5,7 +5,15 @@ type ClientConnection = NonNullable<ClickHouseClientConfigOptions['connection']>
 
 /** Where the events land: a ClickHouse server over HTTP, or the engine embedded in this process. */
 export type ClickHouseConfig =
-  | { kind: 'server'; url: string; username: string; password: string; database: string }
+  | {
+      kind: 'server';
+      url: string;
+      username: string;
+      password: string;
+      database: string;
+      /** For https:// servers whose certificate a CA of one's own signed (PEM). */
+      tls?: { ca: string; cert?: string; key?: string };
+    }
   | { kind: 'embedded'; dataDir: string; database: string };
 
 /**
@@ -19,11 +27,20 @@ export function createClickHouse(config: ClickHouseConfig): ClickHouseClient {
   // the setting makes count() and friends arrive as strings from both.
   const clickhouse_settings = { output_format_json_quote_64bit_integers: 1 } as const;
   if (config.kind === 'server') {
+    const { tls } = config;
     return createClient({
       url: config.url,
       username: config.username,
       password: config.password,
       clickhouse_settings,
+      ...(tls
+        ? {
+            tls: {
+              ca_cert: Buffer.from(tls.ca),
+              ...(tls.cert && tls.key ? { cert: Buffer.from(tls.cert), key: Buffer.from(tls.key) } : {}),
+            },
+          }
+        : {}),
     });
   }
   // chdb implements the Connection interface of @clickhouse/client-common, which
