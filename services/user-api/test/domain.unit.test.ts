@@ -109,6 +109,16 @@ describe('isDatabaseUnavailable', () => {
       Object.assign(new Error('terminating connection due to administrator command'), { code: '57P01' }),
       Object.assign(new Error('the database system is starting up'), { code: '57P03' }),
       new Error('Connection terminated unexpectedly'),
+      // The server refuses this service: pg_hba (no TLS), a password, a certificate it cannot trust.
+      Object.assign(new Error('no pg_hba.conf entry for host "127.0.0.1", no encryption'), { code: '28000' }),
+      Object.assign(new Error('password authentication failed for user "app"'), { code: '28P01' }),
+      Object.assign(new Error('unable to verify the first certificate'), {
+        code: 'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+      }),
+      Object.assign(new Error("Hostname/IP does not match certificate's altnames"), {
+        code: 'ERR_TLS_CERT_ALTNAME_INVALID',
+      }),
+      new Error('The server does not support SSL connections'),
     ])
       expect(isDatabaseUnavailable(error)).toBe(true);
     for (const error of [
