@@ -22,6 +22,14 @@ check format npx prettier --check --log-level warn .
 check lint npm run --silent lint
 check build npx turbo run build typecheck --output-logs=errors-only
 check prometheus-rules bash infra/prometheus/check.sh
+# Exit 3: no advisory source answered (as on these machines); reported as skipped, not passed.
+echo "[checks] dependency-audit: node infra/ci/dependency-audit.js"
+node infra/ci/dependency-audit.js
+case $? in
+  0) echo "ok dependency-audit" >>"$checks_file" ;;
+  3) echo "skipped dependency-audit" >>"$checks_file" ;;
+  *) echo "failed dependency-audit" >>"$checks_file" ;;
+esac
 # jest results land in test-results/<label>/<workspace>.json through infra/ci/json-reporter.cjs,
 # the label naming the Kafka line the suites ran on. A workspace whose jest could not even start
 # writes no results; the runner's exit code catches it.
