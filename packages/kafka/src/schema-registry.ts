@@ -37,6 +37,11 @@ export async function registerAvroSchema(
   try {
     return (await registry.register(confluentSchema, { subject })).id;
   } catch (error) {
+    // Another process registering the same subject at the same moment set its compatibility
+    // first (Apicurio: "A rule named 'COMPATIBILITY' already exists"): it is set now, go again.
+    if (error instanceof Error && /already exists/.test(error.message)) {
+      return (await registry.register(confluentSchema, { subject })).id;
+    }
     if (!byName(error, 'ConfluentSchemaRegistryCompatibilityError')) throw error;
     const response = await fetch(`${config.url}/config/${encodeURIComponent(subject)}`, {
       method: 'PUT',

@@ -72,4 +72,16 @@ describe('schema registry through createSchemaRegistry (real registry)', () => {
     const config = await fetch(`${registry.url}/config/${subject}`);
     expect(((await config.json()) as { compatibilityLevel: string }).compatibilityLevel).toBe('BACKWARD');
   });
+
+  it('registers one id when several processes register a new subject at the same moment', async () => {
+    // Each its own client, as separate publisher processes (or lane groups) are.
+    const subject = uniqueName('concurrent-value');
+    const ids = await Promise.all(
+      Array.from({ length: 6 }, () =>
+        registerAvroSchema(createSchemaRegistry(registry), registry, subject, userV1),
+      ),
+    );
+    expect(new Set(ids).size).toBe(1);
+    expect(await registerAvroSchema(client, registry, subject, userV1)).toBe(ids[0]);
+  });
 });

@@ -5,7 +5,9 @@
 //   npm run bench -w @platform/outbox-publisher
 //
 // In one run, on fresh databases and topics, with BENCH_ROWS (100000) pending rows:
-//   1. the publisher (its own process, default settings, batch 1000)       -> events/s
+//   1. the publisher (its own process, default settings, batch 1000), once per OUTBOX_CONCURRENCY
+//      in BENCH_CONCURRENCY (1,2,4), all of it BENCH_REPEAT (1) times, interleaved; the median
+//      per concurrency, and the default settings' figure, which is the one compared -> events/s
 //   2. a raw kafkajs producer sending the same encoded messages (the limit) -> events/s
 //   3. the original design's loop: select 1000 unprocessed, send, update processed, repeat on a
 //      timer (BENCH_NAIVE_INTERVAL_MS, 1000), on BENCH_NAIVE_ROWS (20000)   -> events/s
@@ -23,6 +25,9 @@ const naiveRows = Number(process.env.BENCH_NAIVE_ROWS ?? 20_000);
 const naiveIntervalMs = Number(process.env.BENCH_NAIVE_INTERVAL_MS ?? 1000);
 const rate = Number(process.env.BENCH_RATE ?? 1000);
 const seconds = Number(process.env.BENCH_SECONDS ?? 15);
+const concurrencies = (process.env.BENCH_CONCURRENCY ?? '1,2,4').split(',').map(Number);
+const repeat = Number(process.env.BENCH_REPEAT ?? 1);
+const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 const serviceDir = path.resolve(import.meta.dirname, '..');
 const server = new URL(
   process.env.DATABASE_URL ?? fail('DATABASE_URL is not set (eval "$(./platform env)")'),
@@ -106,22 +111,28 @@ async function encodedMessages(pool, topic) {
   );
 }
 
-function startPublisher(url, topic) {
+function startPublisher(url, topic, env = {}) {
   return new ServiceProcess(path.join(serviceDir, 'dist/main.js'), {
     ...process.env,
     DATABASE_URL: url,
     OUTBOX_TOPIC: topic,
     LOG_LEVEL: 'warn',
     PUBLISHER_HTTP_PORT: '0',
+    ...env,
   });
 }
 
-async function benchRelay() {
+/** Events/s of one publisher draining `rows`; OUTBOX_CONCURRENCY as given, or its default. */
+async function benchRelay(concurrency) {
   const pool = await freshDatabase('relay_bench_publisher');
   await fill(pool, rows);
-  const topic = `bench-relay-${run}`;
+  const topic = `bench-relay-${run}-${concurrency ?? 'default'}`;
   const url = pool.options.connectionString;
-  const publisher = startPublisher(url, topic);
+  const publisher = startPublisher(
+    url,
+    topic,
+    concurrency ? { OUTBOX_CONCURRENCY: String(concurrency) } : {},
+  );
   let started;
   while ((await count(pool, `status = 'processed'`)) === 0) await sleep(20);
   started = performance.now();
@@ -129,10 +140,12 @@ async function benchRelay() {
   let done;
   while ((done = await count(pool, `status = 'processed'`)) < rows) {
     await sleep(100);
-    process.stdout.write(`\r[bench] relay: ${done}/${rows}`);
+    if (process.stdout.isTTY) {
+      process.stdout.write(`\r[bench] relay (concurrency ${concurrency ?? 'default'}): ${done}/${rows}`);
+    }
   }
   const elapsed = (performance.now() - started) / 1000;
-  process.stdout.write('\n');
+  if (process.stdout.isTTY) process.stdout.write('\n');
   publisher.signal('SIGTERM');
   await publisher.exitCode();
   await pool.end();
@@ -253,8 +266,19 @@ async function benchLatency() {
   return { achieved, p50: at(0.5), p99: at(0.99), samples: latencies.length };
 }
 
-log(`relay: ${rows} pending rows, the publisher as its own process`);
-const relay = await benchRelay();
+const byConcurrency = new Map(concurrencies.map((concurrency) => [concurrency, []]));
+for (let round = 1; round <= repeat; round += 1) {
+  for (const concurrency of concurrencies) {
+    log(
+      `relay: ${rows} pending rows, own process, OUTBOX_CONCURRENCY=${concurrency} (round ${round}/${repeat})`,
+    );
+    const figure = await benchRelay(concurrency);
+    byConcurrency.get(concurrency).push(figure);
+    log(`relay (concurrency ${concurrency}): ${figure.toFixed(0)} events/s`);
+  }
+}
+log(`relay: ${rows} pending rows, the publisher with its default settings`);
+const relay = await benchRelay(undefined);
 log(`relay: ${relay.toFixed(0)} events/s`);
 log(`raw kafkajs producer: the same ${rows} messages, 1000 per send, acks=all`);
 const raw = await benchRawProducer();
@@ -266,7 +290,15 @@ log(`latency: ${rate} events/s for ${seconds}s, one transaction each`);
 const latency = await benchLatency();
 
 console.log('\n| measure | value |\n| --- | --- |');
-console.log(`| publisher, ${rows} pending rows | ${relay.toFixed(0)} events/s (target >= 25000) |`);
+for (const [concurrency, figures] of byConcurrency) {
+  const each = figures.length > 1 ? ` (median of ${figures.map((f) => f.toFixed(0)).join(', ')})` : '';
+  console.log(
+    `| publisher, OUTBOX_CONCURRENCY=${concurrency} | ${median(figures).toFixed(0)} events/s${each} |`,
+  );
+}
+console.log(
+  `| publisher, default settings, ${rows} pending rows | ${relay.toFixed(0)} events/s (target >= 25000) |`,
+);
 console.log(`| raw kafkajs producer, same messages | ${raw.toFixed(0)} events/s |`);
 console.log(`| publisher / raw producer | ${((relay / raw) * 100).toFixed(0)}% (target >= 50%) |`);
 console.log(`| original loop (1000 per ${naiveIntervalMs} ms tick) | ${naive.toFixed(0)} events/s |`);

@@ -10,6 +10,7 @@ import type { KafkaConfig, SchemaRegistryConfig } from '@platform/kafka';
 import {
   baseConfig,
   baseEnvShape,
+  ConfigError,
   envField,
   parseEnv,
   postgresConnection,
@@ -19,12 +20,18 @@ import {
 import type { TopicSettings } from './adapters/kafka/event-publisher.js';
 import type { RelaySettings } from './relay.js';
 
+// Measured best of 1-4 on the 2-core machine (README, "Outbox → Kafka").
+const DEFAULT_CONCURRENCY = 4;
+
 const envShape = {
   ...baseEnvShape,
   ...kafkaEnvShape,
   ...schemaRegistryEnvShape,
   DATABASE_URL: envField.url(['postgres:', 'postgresql:']),
-  DATABASE_POOL_MAX: envField.positiveInt(100).default(5),
+  /** Unset: a connection per lane group, plus three (failed-attempt notes, metrics, retention). */
+  DATABASE_POOL_MAX: envField.positiveInt(100).optional(),
+  /** Lane groups relayed at once by one instance (README, "Outbox → Kafka"). */
+  OUTBOX_CONCURRENCY: envField.positiveInt(64).default(DEFAULT_CONCURRENCY),
   OUTBOX_TOPIC: kafkaTopicName().default('user-events'),
   OUTBOX_TOPIC_PARTITIONS: envField.positiveInt(10_000).default(6),
   OUTBOX_TOPIC_REPLICATION_FACTOR: z.coerce
@@ -52,6 +59,8 @@ export interface PublisherConfig extends BaseConfig {
   schemaRegistry: SchemaRegistryConfig;
   topic: TopicSettings;
   lanes: number;
+  /** Lane groups relayed at once; each holds a connection while it relays a batch. */
+  concurrency: number;
   relay: RelaySettings;
   retention: { retentionMs: number; batchSize: number; intervalMs: number };
   /** GET /metrics and GET /healthz. */
@@ -60,9 +69,22 @@ export interface PublisherConfig extends BaseConfig {
 
 export function loadPublisherConfig(env: NodeJS.ProcessEnv = process.env): PublisherConfig {
   const e = parseEnv(envShape, env);
+  const problems: string[] = [];
+  if (e.OUTBOX_CONCURRENCY > e.OUTBOX_LANES) {
+    problems.push(
+      `OUTBOX_CONCURRENCY: at most OUTBOX_LANES (${e.OUTBOX_LANES}); a group without lanes has nothing to do`,
+    );
+  }
+  const poolMax = e.DATABASE_POOL_MAX ?? e.OUTBOX_CONCURRENCY + 3;
+  if (poolMax < e.OUTBOX_CONCURRENCY + 1) {
+    problems.push(
+      `DATABASE_POOL_MAX: at least OUTBOX_CONCURRENCY + 1 (${e.OUTBOX_CONCURRENCY + 1}): each lane group holds a connection`,
+    );
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
   return Object.freeze({
     ...baseConfig(e),
-    database: { ...postgresConnection(e.DATABASE_URL), poolMax: e.DATABASE_POOL_MAX },
+    database: { ...postgresConnection(e.DATABASE_URL), poolMax },
     kafka: kafkaConfig(e, 'outbox-publisher'),
     schemaRegistry: schemaRegistryConfig(e),
     topic: {
@@ -71,6 +93,7 @@ export function loadPublisherConfig(env: NodeJS.ProcessEnv = process.env): Publi
       replicationFactor: e.OUTBOX_TOPIC_REPLICATION_FACTOR,
     },
     lanes: e.OUTBOX_LANES,
+    concurrency: e.OUTBOX_CONCURRENCY,
     relay: {
       batchSize: e.OUTBOX_BATCH_SIZE,
       pollIntervalMs: e.OUTBOX_POLL_INTERVAL_MS,

@@ -1,7 +1,7 @@
 import { createKafka, createSchemaRegistry } from '@platform/kafka';
 import { createMetricsRegistry } from '@platform/observability';
 import { packageVersion, runService, startOpsServer } from '@platform/runtime';
-import { createEventPublisher } from './adapters/kafka/event-publisher.js';
+import { createEventPublishers } from './adapters/kafka/event-publisher.js';
 import { createControlConnection } from './adapters/postgres/control-connection.js';
 import { createOutboxStore } from './adapters/postgres/outbox-store.js';
 import { createPool } from './adapters/postgres/pool.js';
@@ -22,7 +22,8 @@ await runService({
     const pool = await createPool(config.database, logger);
     const control = createControlConnection({ database: config.database, totalLanes: config.lanes, logger });
     const store = createOutboxStore(pool, config.lanes);
-    const publisher = createEventPublisher(createKafka(config.kafka, logger), config.topic, logger);
+    const kafka = createKafka(config.kafka, logger);
+    const publishers = createEventPublishers(kafka, config.topic, logger, config.concurrency);
     const encoder = createAvroEncoder(
       createSchemaRegistry(config.schemaRegistry),
       config.schemaRegistry,
@@ -35,7 +36,7 @@ await runService({
       store,
       control,
       encoder,
-      publisher,
+      publishers,
       logger,
       metrics,
       settings: config.relay,
@@ -47,6 +48,7 @@ await runService({
     logger.info('relaying', {
       topic: config.topic.topic,
       batch_size: config.relay.batchSize,
+      concurrency: config.concurrency,
       lanes: config.lanes,
       http_port: http.port,
     });
@@ -54,7 +56,7 @@ await runService({
       await http.close();
       await relay.stop(); // the current batch commits or rolls back
       await retention.stop();
-      await publisher.close(); // flushes the producer
+      await Promise.all(publishers.map((publisher) => publisher.close())); // flush the producers
       await control.close(); // frees this instance's lanes
       await pool.end();
     };

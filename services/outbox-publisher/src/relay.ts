@@ -6,8 +6,9 @@ import type { ControlConnection } from './adapters/postgres/control-connection.j
 import type { OutboxStore } from './adapters/postgres/outbox-store.js';
 import type { EventEncoder } from './adapters/registry/avro-encoder.js';
 import { planBatch } from './domain/batch-plan.js';
+import { splitLanes } from './domain/lanes.js';
 import { PoisonRowError, type OutboxRow } from './domain/outbox-row.js';
-import { createWakeup } from './domain/wakeup.js';
+import { createWakeup, type Wakeup } from './domain/wakeup.js';
 import type { RelayMetrics } from './metrics.js';
 import { endWithError, startBatchSpan, startEventSpan, traceHeaders } from './relay-tracing.js';
 
@@ -24,7 +25,8 @@ export interface RelayDeps {
   store: OutboxStore;
   control: ControlConnection;
   encoder: EventEncoder;
-  publisher: EventPublisher;
+  /** One per lane group relayed at once (OUTBOX_CONCURRENCY): each group produces on its own. */
+  publishers: EventPublisher[];
   logger: Logger;
   metrics: RelayMetrics;
   settings: RelaySettings;
@@ -44,14 +46,37 @@ function toMessage(row: OutboxRow, value: Buffer, traceHeaders: Record<string, s
  * The relay loop: claim a batch of this instance's lanes, encode, produce, and mark the rows
  * processed only after Kafka acknowledged them, in the claim's transaction. A crash anywhere
  * before that commit leaves the rows pending, to be produced again (at-least-once).
+ *
+ * The instance's lanes are dealt out to lane groups (one per publisher), each running this loop
+ * on its own connection, so one group's PostgreSQL work overlaps another's produce. A lane is in
+ * one group at a time; when the deal changes (lanes gained or released), a group claiming a lane
+ * another group is still finishing waits on that batch's row locks (FOR UPDATE), as an instance
+ * does when a lane changes hands between instances, so per-aggregate order holds.
  */
-export function createRelay({ store, control, encoder, publisher, logger, metrics, settings }: RelayDeps) {
-  const wakeup = createWakeup();
-  control.onCommit(() => wakeup.notify());
+export function createRelay({ store, control, encoder, publishers, logger, metrics, settings }: RelayDeps) {
+  const groups = publishers.length;
+  if (groups < 1) throw new Error('the relay needs at least one publisher');
+  const workers = publishers.map((publisher) => ({ publisher, wakeup: createWakeup() }));
+  control.onCommit(() => workers.forEach(({ wakeup }) => wakeup.notify()));
   let stopping = false;
   let running: Promise<void> | undefined;
 
-  async function relayOneBatch(lanes: number[]): Promise<number> {
+  // One refresh at a time for all groups; each waits for it when the plan is due.
+  let lanesPlannedAt = 0;
+  let refreshing: Promise<void> | undefined;
+  function refreshLanesIfDue(): Promise<void> | undefined {
+    if (Date.now() - lanesPlannedAt < settings.laneRefreshMs && control.lanes().length > 0) return undefined;
+    refreshing ??= (async () => {
+      const before = control.lanes().join(',');
+      const lanes = await control.refreshLanes();
+      lanesPlannedAt = Date.now();
+      if (lanes.join(',') !== before)
+        logger.info('lanes assigned', { lanes, groups: splitLanes(lanes, groups) });
+    })().finally(() => (refreshing = undefined));
+    return refreshing;
+  }
+
+  async function relayOneBatch(group: number, lanes: number[], publisher: EventPublisher): Promise<number> {
     let claimed: string[] = [];
     let batchSpan: Span | undefined;
     let openEventSpans: Span[] = [];
@@ -95,6 +120,7 @@ export function createRelay({ store, control, encoder, publisher, logger, metric
             'outbox.batch.held': plan.held.length,
           });
           logger.info('batch published', {
+            group,
             published: plan.publish.length,
             failed: plan.failed.length,
             held: plan.held.length,
@@ -131,20 +157,14 @@ export function createRelay({ store, control, encoder, publisher, logger, metric
     }
   }
 
-  async function loop(): Promise<void> {
+  async function loop(group: number, publisher: EventPublisher, wakeup: Wakeup): Promise<void> {
     let failures = 0;
-    let lanesPlannedAt = 0;
     while (!stopping) {
       try {
-        if (Date.now() - lanesPlannedAt >= settings.laneRefreshMs || control.lanes().length === 0) {
-          const before = control.lanes().join(',');
-          const lanes = await control.refreshLanes();
-          lanesPlannedAt = Date.now();
-          if (lanes.join(',') !== before) logger.info('lanes assigned', { lanes });
-        }
-        const lanes = control.lanes();
+        await refreshLanesIfDue();
+        const lanes = splitLanes(control.lanes(), groups)[group] ?? [];
         wakeup.reset();
-        const claimed = lanes.length > 0 ? await relayOneBatch(lanes) : 0;
+        const claimed = lanes.length > 0 ? await relayOneBatch(group, lanes, publisher) : 0;
         failures = 0;
         // A full batch means more is waiting: go again at once. Otherwise sleep until a commit
         // is notified or the poll interval passes (notifications can be lost on reconnects).
@@ -153,6 +173,7 @@ export function createRelay({ store, control, encoder, publisher, logger, metric
         failures += 1;
         const delayMs = backoffDelay(failures, settings.backoff);
         logger.warn('relay attempt failed; rows stay pending; backing off', {
+          group,
           attempt: failures,
           delay_ms: delayMs,
           error: describeError(error),
@@ -164,12 +185,14 @@ export function createRelay({ store, control, encoder, publisher, logger, metric
 
   return {
     start() {
-      running = loop();
+      running = Promise.all(
+        workers.map(({ publisher, wakeup }, group) => loop(group, publisher, wakeup)),
+      ).then(() => undefined);
     },
-    /** Lets the current batch finish (committed or rolled back), then returns. */
+    /** Lets each group's current batch finish (committed or rolled back), then returns. */
     async stop() {
       stopping = true;
-      wakeup.notify();
+      workers.forEach(({ wakeup }) => wakeup.notify());
       await running;
     },
   };

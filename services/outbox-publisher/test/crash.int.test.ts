@@ -40,14 +40,16 @@ describe('SIGKILL between produce and commit loses nothing (real PostgreSQL, Kaf
     await db.pool.query(`create trigger slow_mark before update on outbox for each row
       when (old.status = 'pending' and new.status = 'processed') execute function slow_mark()`);
 
-    // When the publisher is SIGKILLed right after a batch was acknowledged, before its commit
-    const first = startPublisher(db.url, topic);
+    // When the publisher (two lane groups) is SIGKILLed right after a batch was acknowledged,
+    // before its commit; the other group may have had its own batch acknowledged too
+    const first = startPublisher(db.url, topic, { OUTBOX_CONCURRENCY: '2' });
     const published = await first.waitForLog('batch published');
     first.signal('SIGKILL');
     expect(await first.exitCode()).toBeNull(); // killed by the signal
     expect(published.published).toBe(1000);
-    expect(await db.count(`status = 'processed'`)).toBe(0); // the batch was never marked
-    expect(await topicSize(topic)).toBe(1000); // but Kafka has it
+    expect(await db.count(`status = 'processed'`)).toBe(0); // no batch was marked
+    const onTopicAtKill = await topicSize(topic);
+    expect(onTopicAtKill).toBeGreaterThanOrEqual(1000); // but Kafka has them
 
     // Then a restarted publisher publishes everything, the killed batch again
     await db.pool.query('drop trigger slow_mark on outbox');
@@ -59,7 +61,7 @@ describe('SIGKILL between produce and commit loses nothing (real PostgreSQL, Kaf
     const messages = await readTopic(topic, await topicSize(topic));
     const ids = messages.map((m) => m.headers.event_id!);
     expect(new Set(ids)).toEqual(new Set(committed)); // none missing, nothing foreign
-    expect(ids.length).toBe(4000); // the first batch twice: at-least-once, as designed
+    expect(ids.length).toBe(3000 + onTopicAtKill); // the killed batches twice: at-least-once, as designed
   });
 
   it('publishes again soon after a SIGKILL and an immediate restart (lanes are not left held)', async () => {

@@ -1,6 +1,6 @@
 import { planBatch } from '../src/domain/batch-plan.js';
 import { toEventRecord } from '../src/domain/event-record.js';
-import { planLanes } from '../src/domain/lanes.js';
+import { planLanes, splitLanes } from '../src/domain/lanes.js';
 import { PoisonRowError, type OutboxRow } from '../src/domain/outbox-row.js';
 import { createWakeup } from '../src/domain/wakeup.js';
 
@@ -56,6 +56,24 @@ describe('planLanes', () => {
       want: 0,
     });
     expect(planLanes({ held: [1, 2], total: 16, live: 3 })).toEqual({ release: [], want: 4 });
+  });
+});
+
+describe('splitLanes', () => {
+  it('deals the held lanes out so each is in exactly one group, the groups even', () => {
+    expect(splitLanes([9, 1, 4, 3, 12], 2)).toEqual([
+      [1, 4, 12],
+      [3, 9],
+    ]);
+    const groups = splitLanes([...Array(16).keys()], 3);
+    expect(groups.map((g) => g.length)).toEqual([6, 5, 5]);
+    expect(groups.flat().sort((a, b) => a - b)).toEqual([...Array(16).keys()]);
+  });
+
+  it('leaves groups empty when there are fewer lanes than groups, and one group takes all', () => {
+    expect(splitLanes([5], 3)).toEqual([[5], [], []]);
+    expect(splitLanes([], 2)).toEqual([[], []]);
+    expect(splitLanes([2, 0], 1)).toEqual([[0, 2]]);
   });
 });
 

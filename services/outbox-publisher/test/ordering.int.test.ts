@@ -10,7 +10,7 @@ import {
 import { startPublisher } from './support/publisher-process.js';
 import { firstOccurrencesByKey, readTopic, topicSize } from './support/topic-reader.js';
 
-describe('per-aggregate order with three publisher instances (real PostgreSQL, Kafka, registry)', () => {
+describe('per-aggregate order with three publisher instances of three lane groups each (real PostgreSQL, Kafka, registry)', () => {
   let db: OutboxDatabase;
   const publishers: ServiceProcess[] = [];
 
@@ -26,7 +26,12 @@ describe('per-aggregate order with three publisher instances (real PostgreSQL, K
 
   it('puts each aggregate on the topic in commit order while instances share, lose and regain lanes', async () => {
     const topic = uniqueName('order');
-    const settings = { OUTBOX_BATCH_SIZE: '40', OUTBOX_LANE_REFRESH_MS: '300', OUTBOX_TOPIC_PARTITIONS: '6' };
+    const settings = {
+      OUTBOX_BATCH_SIZE: '40',
+      OUTBOX_LANE_REFRESH_MS: '300',
+      OUTBOX_TOPIC_PARTITIONS: '6',
+      OUTBOX_CONCURRENCY: '3',
+    };
     const start = () => {
       const publisher = startPublisher(db.url, topic, settings);
       publishers.push(publisher);
@@ -83,5 +88,13 @@ describe('per-aggregate order with three publisher instances (real PostgreSQL, K
       p.logLines.some((l) => l.message === 'batch published' && Number(l.published) > 0),
     );
     expect(busy.length).toBeGreaterThanOrEqual(2);
+    // ...and inside an instance, several lane groups did.
+    const groupsOf = (p: ServiceProcess) =>
+      new Set(
+        p.logLines
+          .filter((l) => l.message === 'batch published' && Number(l.published) > 0)
+          .map((l) => l.group),
+      );
+    expect(Math.max(...publishers.map((p) => groupsOf(p).size))).toBeGreaterThanOrEqual(2);
   });
 });

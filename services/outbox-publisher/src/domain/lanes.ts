@@ -19,3 +19,13 @@ export function planLanes(options: { held: number[]; total: number; live: number
     want: Math.max(0, share - options.held.length),
   };
 }
+
+/**
+ * The lanes an instance holds, dealt out to `groups` lane groups relayed at once (each its own
+ * claim loop and connection). A lane is in exactly one group, so each aggregate is still relayed
+ * serially; the instance relays up to `groups` batches of different lanes at a time.
+ */
+export function splitLanes(held: readonly number[], groups: number): number[][] {
+  const sorted = [...held].sort((a, b) => a - b);
+  return Array.from({ length: groups }, (_, group) => sorted.filter((_, i) => i % groups === group));
+}

@@ -28,3 +28,5 @@ export function createWakeup() {
     },
   };
 }
+
+export type Wakeup = ReturnType<typeof createWakeup>;

@@ -23,18 +23,44 @@ export interface TopicSettings {
 }
 
 /**
- * kafkajs behind EventPublisher: an idempotent producer (no duplicates from its own retries),
- * one request in flight (order holds across retries), acks from all in-sync replicas. The topic
- * is created with the configured partitions if missing. Connecting and topic creation happen
- * on first use and again after a failure, so a broker that is down at start-up or later only
- * delays publishing.
+ * `count` publishers (one per lane group) to one topic: kafkajs behind EventPublisher, each an
+ * idempotent producer of its own (no duplicates from its own retries; separate producers keep
+ * separate sequence numbers), one request in flight (order holds across retries), acks from all
+ * in-sync replicas. The topic is created with the configured partitions if missing, once for
+ * all of them (concurrent creations made the losers' first batches fail). Connecting and topic
+ * creation happen on first use and again after a failure, so a broker that is down at start-up
+ * or later only delays publishing.
  */
-export function createEventPublisher(kafka: Kafka, settings: TopicSettings, logger: Logger): EventPublisher {
+export function createEventPublishers(
+  kafka: Kafka,
+  settings: TopicSettings,
+  logger: Logger,
+  count: number,
+): EventPublisher[] {
+  let topicReady: Promise<void> | undefined;
+  const ensureTopicOnce = () =>
+    (topicReady ??= ensureTopic(kafka, settings).then(
+      (created) => {
+        if (created) logger.info('topic created', { ...settings });
+      },
+      (error: unknown) => {
+        topicReady = undefined; // try again with the next batch
+        throw error;
+      },
+    ));
+  return Array.from({ length: count }, () => createEventPublisher(kafka, settings, ensureTopicOnce));
+}
+
+function createEventPublisher(
+  kafka: Kafka,
+  settings: TopicSettings,
+  ensureTopicOnce: () => Promise<void>,
+): EventPublisher {
   let producer: Producer | undefined;
 
   async function ready(): Promise<Producer> {
     if (producer) return producer;
-    if (await ensureTopic(kafka, settings)) logger.info('topic created', { ...settings });
+    await ensureTopicOnce();
     const next = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
     await next.connect();
     producer = next;

@@ -32,12 +32,23 @@ export function createAvroEncoder(
   const types = new Map(
     Object.entries(userEventSchemas).map(([eventType, schema]) => [
       eventType,
-      { schema, type: avro.Type.forSchema(schema as avro.Schema), id: undefined as number | undefined },
+      {
+        schema,
+        type: avro.Type.forSchema(schema as avro.Schema),
+        id: undefined as Promise<number> | undefined,
+      },
     ]),
   );
 
-  async function schemaId(entry: { schema: AvroRecordSchema; id: number | undefined }): Promise<number> {
-    entry.id ??= await registerAvroSchema(registry, config, subjectFor(topic, entry.schema), entry.schema);
+  // One registration per schema however many lane groups encode at once (they raced: the
+  // registry refused the second one's subject setting); a failed one is tried again next time.
+  function schemaId(entry: { schema: AvroRecordSchema; id: Promise<number> | undefined }): Promise<number> {
+    entry.id ??= registerAvroSchema(registry, config, subjectFor(topic, entry.schema), entry.schema).catch(
+      (error: unknown) => {
+        entry.id = undefined;
+        throw error;
+      },
+    );
     return entry.id;
   }
 
