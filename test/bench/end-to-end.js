@@ -11,6 +11,8 @@
 //   2. open-loop load at each of BENCH_RATES (250,500,1000,2000) events/s for BENCH_SECONDS (20),
 //      then at the API's maximum for BENCH_SUSTAIN_SECONDS (60): each request is sent at its
 //      scheduled time whether or not earlier ones were answered.
+//   3. the same rates committed straight into the outbox (one transaction per event, as the API
+//      writes it, minus the HTTP layer): the pipeline alone, at rates the API cannot reach here.
 // Latency per event = the moment the bench first sees the row in ClickHouse (through the sink's
 // /query, polled every BENCH_POLL_MS, 100) - the moment the API's 201 arrived (just after its
 // COMMIT). So each figure is an upper bound, late by up to one poll interval.
@@ -18,6 +20,7 @@
 // the end of the phase it is no larger than at its middle plus one second of load, and every
 // event arrives within BENCH_DRAIN_SECONDS (15) of the phase's end.
 import { randomUUID } from 'node:crypto';
+import pg from 'pg';
 import { apiCaller, createPlatform, sinkQuery } from '../e2e/support/platform.ts';
 
 const env = process.env;
@@ -32,8 +35,8 @@ const log = (message) => console.log(`[bench] ${message}`);
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 const interactive = process.stdout.isTTY;
 
+// Services log at info, as ./platform up runs them (the API logs every request).
 const platform = await createPlatform('e2ebench', {
-  LOG_LEVEL: 'warn',
   // The poll below may return a few thousand rows when the sink catches up.
   SINK_QUERY_MAX_ROWS: '1000000',
   SINK_QUERY_MAX_BYTES: '1000000000',
@@ -72,19 +75,37 @@ const poller = (async () => {
 })();
 
 let failures = 0;
+const refusals = new Map();
+function answered(id) {
+  answeredAt.set(id, performance.now());
+  answerOrder.push({ id, wall: Date.now() });
+  return id;
+}
 async function createUser() {
   const response = await call('POST', '/users', { email: `${randomUUID()}@bench.io`, name: 'Bench' }).catch(
     () => undefined,
   );
   if (response?.status !== 201) {
     failures += 1;
+    const status = response?.status ?? 'no answer';
+    refusals.set(status, (refusals.get(status) ?? 0) + 1);
     await response?.body?.cancel();
     return undefined;
   }
-  const { id } = await response.json();
-  answeredAt.set(id, performance.now());
-  answerOrder.push({ id, wall: Date.now() });
-  return id;
+  return answered((await response.json()).id);
+}
+
+// The API's transaction without the API: the outbox row of a user_created, committed on its own.
+const outbox = new pg.Pool({ connectionString: platform.databaseUrl, max: 40 });
+async function commitToOutbox() {
+  const user = randomUUID();
+  await outbox.query(
+    `insert into outbox (event_id, event_type, event_date_time, environment, event_context, metadata_version,
+       aggregate_type, aggregate_id)
+     values ($1, 'user_created', now(), 'bench', $2, 1, 'user', $3)`,
+    [randomUUID(), { user_id: user, email: `${user}@bench.io`, name: 'Bench', version: 1 }, user],
+  );
+  return answered(user);
 }
 
 const pending = (ids) => ids.filter((id) => answeredAt.has(id) && !seenAt.has(id)).length;
@@ -105,7 +126,7 @@ async function closedLoop(durationSeconds) {
   return { rate: done / durationSeconds, ids };
 }
 
-async function openLoop(rate, durationSeconds) {
+async function openLoop(rate, durationSeconds, send = createUser) {
   const total = Math.round(rate * durationSeconds);
   const failuresBefore = failures;
   const ids = [];
@@ -113,9 +134,10 @@ async function openLoop(rate, durationSeconds) {
   const start = performance.now();
   let backlogAtMiddle = 0;
   for (let i = 0; i < total; i += 1) {
+    // Always yield: behind schedule, a loop that did not would send the rest in one burst.
     const wait = start + (i * 1000) / rate - performance.now();
-    if (wait > 1) await sleep(wait);
-    inFlight.push(createUser().then((id) => id && ids.push(id)));
+    await (wait > 1 ? sleep(wait) : new Promise((resolve) => setImmediate(resolve)));
+    inFlight.push(send().then((id) => id && ids.push(id)));
     if (i === Math.floor(total / 2)) backlogAtMiddle = pending(ids);
     if (interactive && i % rate === 0) {
       process.stdout.write(`\r[bench] ${rate}/s: ${i}/${total} sent, backlog ${pending(ids)}   `);
@@ -167,11 +189,19 @@ try {
   log(`open loop at the API's maximum, ${apiMax} events/s, for ${sustainSeconds} s`);
   const atMax = await openLoop(apiMax, sustainSeconds);
   results.push({ ...atMax, label: `${apiMax} (the API's maximum), ${sustainSeconds} s` });
+  const refusedBy = [...refusals].map(([status, n]) => `${n} × ${status}`).join(', ');
+  for (const rate of rates) {
+    log(`straight into the outbox at ${rate} events/s for ${seconds} s`);
+    const result = await openLoop(rate, seconds, commitToOutbox);
+    results.push({ ...result, label: `${rate}, into the outbox` });
+    log(`${rate}/s into the outbox: p50 ${result.p50.toFixed(0)} ms, p99 ${result.p99.toFixed(0)} ms`);
+  }
 
   const ms = (value) => (Number.isFinite(value) ? value.toFixed(0) : '—');
   console.log(
-    `\nAPI maximum (closed loop, ${clients} clients, pipeline running): ${max.rate.toFixed(0)} requests/s\n`,
+    `\nAPI maximum (closed loop, ${clients} clients, pipeline running): ${max.rate.toFixed(0)} requests/s`,
   );
+  console.log(`API refusals over the run: ${refusedBy || 'none'}\n`);
   console.log(
     '| rate (events/s) | achieved | p50 ms | p95 ms | p99 ms | max ms | stored / answered | backlog mid → end | sustained |',
   );
@@ -187,5 +217,6 @@ try {
 } finally {
   polling = false;
   await poller;
+  await outbox.end();
   await platform.stop();
 }
