@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import { z } from 'zod';
 import { LOG_LEVELS } from '@platform/observability';
 import { ConfigError } from './errors.js';
+import { PEM } from './pem.js';
 
 type Env = Record<string, string | undefined>;
 
@@ -95,15 +96,9 @@ export const envField = {
    * the `_FILE` form (KAFKA_TLS_CA_FILE=/etc/ssl/ca.pem), like any setting.
    */
   pem: (kind: 'certificate' | 'private key') =>
-    z
-      .string()
-      .refine(
-        (value) =>
-          kind === 'certificate'
-            ? /-----BEGIN CERTIFICATE-----/.test(value)
-            : /-----BEGIN (RSA |EC |ENCRYPTED )?PRIVATE KEY-----/.test(value),
-        { message: `expected PEM text with a ${kind} (-----BEGIN ...)` },
-      ),
+    z.string().refine((value) => PEM[kind].test(value), {
+      message: `expected PEM text with a ${kind} (-----BEGIN ...)`,
+    }),
   boolean: () =>
     z.enum(['true', 'false'], { message: 'expected true or false' }).transform((value) => value === 'true'),
 };

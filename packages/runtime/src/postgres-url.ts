@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import type { ConnectionOptions } from 'node:tls';
 import { ConfigError } from './errors.js';
+import { PEM } from './pem.js';
 
 /** A PostgreSQL URL split into what node-pg reads from a URL and its TLS settings. */
 export interface PostgresConnection {
@@ -39,12 +40,12 @@ export function postgresConnection(databaseUrl: string, variable = 'DATABASE_URL
       `${variable}: use sslmode (and sslrootcert, sslcert, sslkey) instead of ssl or uselibpqcompat`,
     );
   }
-  const read = (name: string, pattern: RegExp, what: string): string | undefined => {
+  const read = (name: string, what: keyof typeof PEM): string | undefined => {
     const file = param(name);
     if (file === undefined || (name === 'sslrootcert' && file === 'system')) return undefined;
     try {
       const text = fs.readFileSync(file, 'utf8');
-      if (!pattern.test(text)) problems.push(`${variable}: ${name}=${file} holds no PEM ${what}`);
+      if (!PEM[what].test(text)) problems.push(`${variable}: ${name}=${file} holds no PEM ${what}`);
       return text;
     } catch (error) {
       problems.push(
@@ -53,9 +54,9 @@ export function postgresConnection(databaseUrl: string, variable = 'DATABASE_URL
       return undefined;
     }
   };
-  const ca = read('sslrootcert', /-----BEGIN CERTIFICATE-----/, 'certificate');
-  const cert = read('sslcert', /-----BEGIN CERTIFICATE-----/, 'certificate');
-  const key = read('sslkey', /-----BEGIN (RSA |EC |ENCRYPTED )?PRIVATE KEY-----/, 'private key');
+  const ca = read('sslrootcert', 'certificate');
+  const cert = read('sslcert', 'certificate');
+  const key = read('sslkey', 'private key');
   if ((param('sslcert') === undefined) !== (param('sslkey') === undefined)) {
     problems.push(`${variable}: sslcert and sslkey go together (a client certificate and its key)`);
   }

@@ -10,34 +10,13 @@
 //   no-processed-index  as-is without outbox_processed_at_idx (what retention reads)
 //   fillfactor-70       as-is on a table with room on each page for the new row versions
 // Reported: ms per 1000 rows (median of the batches), and the share of HOT updates PostgreSQL saw.
-import { execFileSync } from 'node:child_process';
-import path from 'node:path';
 import pg from 'pg';
+import { freshDatabaseUrl } from './database.js';
 
 const rows = Number(process.env.BENCH_ROWS ?? 100_000);
-const serviceDir = path.resolve(import.meta.dirname, '..');
-const server = new URL(
-  process.env.DATABASE_URL ?? fail('DATABASE_URL is not set (eval "$(./platform env)")'),
-);
-
-function fail(message) {
-  console.error(`bench: ${message}`);
-  process.exit(1);
-}
-
 async function freshOutbox(name, prepare) {
-  const admin = new pg.Client({ connectionString: server.toString() });
-  await admin.connect();
-  await admin.query(`drop database if exists ${name} with (force)`);
-  await admin.query(`create database ${name}`);
-  await admin.end();
-  const url = new URL(server);
-  url.pathname = `/${name}`;
-  execFileSync(process.execPath, [path.resolve(serviceDir, '../user-api/dist/migrate.js')], {
-    env: { ...process.env, DATABASE_URL: url.toString(), LOG_LEVEL: 'warn' },
-    stdio: 'inherit',
-  });
-  const client = new pg.Client({ connectionString: url.toString() });
+  const url = await freshDatabaseUrl(name);
+  const client = new pg.Client({ connectionString: url });
   await client.connect();
   await prepare(client);
   await client.query(

@@ -12,13 +12,13 @@
 //   3. the original design's loop: select 1000 unprocessed, send, update processed, repeat on a
 //      timer (BENCH_NAIVE_INTERVAL_MS, 1000), on BENCH_NAIVE_ROWS (20000)   -> events/s
 //   4. commit-to-topic latency at BENCH_RATE (1000) events/s for BENCH_SECONDS (15) -> p50/p99
-import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import { Kafka, logLevel } from 'kafkajs';
 import pg from 'pg';
 import { ServiceProcess } from '@platform/testing';
+import { freshDatabaseUrl } from './database.js';
 
 const rows = Number(process.env.BENCH_ROWS ?? 100_000);
 const naiveRows = Number(process.env.BENCH_NAIVE_ROWS ?? 20_000);
@@ -29,9 +29,6 @@ const concurrencies = (process.env.BENCH_CONCURRENCY ?? '1,2,4').split(',').map(
 const repeat = Number(process.env.BENCH_REPEAT ?? 1);
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 const serviceDir = path.resolve(import.meta.dirname, '..');
-const server = new URL(
-  process.env.DATABASE_URL ?? fail('DATABASE_URL is not set (eval "$(./platform env)")'),
-);
 const brokers = (process.env.KAFKA_BROKERS ?? fail('KAFKA_BROKERS is not set')).split(',');
 const registry = new SchemaRegistry({
   host: process.env.SCHEMA_REGISTRY_URL ?? fail('SCHEMA_REGISTRY_URL is not set'),
@@ -47,18 +44,7 @@ const log = (message) => console.log(`[bench] ${message}`);
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function freshDatabase(name) {
-  const admin = new pg.Client({ connectionString: server.toString() });
-  await admin.connect();
-  await admin.query(`drop database if exists ${name} with (force)`);
-  await admin.query(`create database ${name}`);
-  await admin.end();
-  const url = new URL(server);
-  url.pathname = `/${name}`;
-  execFileSync(process.execPath, [path.resolve(serviceDir, '../user-api/dist/migrate.js')], {
-    env: { ...process.env, DATABASE_URL: url.toString(), LOG_LEVEL: 'warn' },
-    stdio: 'inherit',
-  });
-  return new pg.Pool({ connectionString: url.toString(), max: 8 });
+  return new pg.Pool({ connectionString: await freshDatabaseUrl(name), max: 8 });
 }
 
 async function fill(pool, count) {
