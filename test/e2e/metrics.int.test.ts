@@ -21,6 +21,7 @@ describe('metrics: /metrics of each service follow the events through the platfo
   });
 
   it('counts requests, shows the backlog rise while Kafka is unreachable and fall after, and rows = events', async () => {
+    const testStarted = performance.now();
     const api = platform.start('user-api');
     const sink = platform.start('clickhouse-sink');
     // A publisher that cannot reach Kafka: rows stay pending, attempts fail.
@@ -118,6 +119,11 @@ describe('metrics: /metrics of each service follow the events through the platfo
     expect(sampleValue(samples, 'sink_insert_batch_size_sum')).toBe(USERS);
     expect(sampleValue(samples, 'sink_insert_duration_seconds_count')).toBeGreaterThan(0);
     expect(sampleValue(samples, 'sink_dead_letters_total')).toBe(0);
+    // Each stored row's age: one per event, none older than this test, none negative.
+    expect(sampleValue(samples, 'sink_end_to_end_latency_seconds_count')).toBe(USERS);
+    const ageSum = sampleValue(samples, 'sink_end_to_end_latency_seconds_sum');
+    expect(ageSum).toBeGreaterThan(0);
+    expect(ageSum).toBeLessThanOrEqual(USERS * ((performance.now() - testStarted) / 1000));
     expect(
       samples
         .filter((s) => s.name === 'sink_consumer_lag')

@@ -6,6 +6,11 @@ import { POISON_MESSAGE_CODES, type PoisonMessageCode } from './domain/errors.js
 export interface SinkMetrics {
   /** A batch is stored: its rows, and how long the insert took (retries included). */
   batchInserted(rows: number, seconds: number): void;
+  /**
+   * Rows are stored: each one's age then (now - its event_time, which the API stamps in the
+   * transaction that commits the event), the end-to-end latency as the warehouse sees it.
+   */
+  eventsStored(eventTimes: readonly string[], now?: number): void;
   /** An insert attempt failed (it is retried). */
   insertFailed(): void;
   deadLettered(code: PoisonMessageCode): void;
@@ -29,6 +34,12 @@ export function createSinkMetrics(registry: Registry): SinkMetrics {
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
     registers: [registry],
   });
+  const endToEnd = new Histogram({
+    name: 'sink_end_to_end_latency_seconds',
+    help: "From an event's time (stamped by the API when it commits it) to its row stored in ClickHouse.",
+    buckets: [0.1, 0.25, 0.5, 0.75, 1, 1.5, 2, 5, 10, 30, 60, 300, 3600],
+    registers: [registry],
+  });
   const insertFailures = new Counter({
     name: 'sink_insert_errors_total',
     help: 'Insert attempts that failed and were retried.',
@@ -47,6 +58,12 @@ export function createSinkMetrics(registry: Registry): SinkMetrics {
       rowsInserted.inc(rows);
       batchSize.observe(rows);
       insertDuration.observe(seconds);
+    },
+    eventsStored(eventTimes, now = Date.now()) {
+      // event_time as the rows carry it: 'YYYY-MM-DD HH:MM:SS.mmm', UTC.
+      for (const time of eventTimes) {
+        endToEnd.observe(Math.max(0, now - Date.parse(`${time.replace(' ', 'T')}Z`)) / 1000);
+      }
     },
     insertFailed: () => insertFailures.inc(),
     deadLettered: (code) => deadLetters.inc({ code }),

@@ -246,6 +246,7 @@ export function createSink({
       try {
         await retrying('insert', partition, attempt, alive);
         metrics.batchInserted(rows.length, (performance.now() - started) / 1000);
+        metrics.eventsStored(rows.map((row) => row.event_time));
         logInserted();
         endStored(traces, span);
       } catch (error) {
