@@ -1,6 +1,6 @@
 export { memoryLogger } from './memory-logger.js';
 export { uniqueName } from './names.js';
-export { createScratchDatabase } from './scratch-database.js';
+export { createScratchDatabase, recreateDatabase } from './scratch-database.js';
 export { ServiceProcess } from './service-process.js';
 export { waitFor } from './wait-for.js';
 export { parsePrometheusText, sampleValue, scrape } from './prometheus.js';

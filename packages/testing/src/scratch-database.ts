@@ -10,17 +10,34 @@ export async function createScratchDatabase(
   prefix: string,
 ): Promise<{ url: string; drop(): Promise<void> }> {
   const name = `${prefix}_${randomUUID().replaceAll('-', '').slice(0, 12)}`;
-  const run = async (sql: string) => {
-    const client = new pg.Client({ connectionString: serverUrl });
-    await client.connect();
-    try {
-      await client.query(sql);
-    } finally {
-      await client.end();
-    }
+  await runOnServer(serverUrl, [`create database ${name}`]);
+  return {
+    url: databaseUrl(serverUrl, name),
+    drop: () => runOnServer(serverUrl, [`drop database if exists ${name} with (force)`]),
   };
-  await run(`create database ${name}`);
+}
+
+/**
+ * Database `name` on that server, dropped first if it exists (what a benchmark starts from, so
+ * a run that died leaves nothing behind for the next); resolves with its URL.
+ */
+export async function recreateDatabase(serverUrl: string, name: string): Promise<string> {
+  await runOnServer(serverUrl, [`drop database if exists ${name} with (force)`, `create database ${name}`]);
+  return databaseUrl(serverUrl, name);
+}
+
+async function runOnServer(serverUrl: string, statements: string[]): Promise<void> {
+  const client = new pg.Client({ connectionString: serverUrl });
+  await client.connect();
+  try {
+    for (const sql of statements) await client.query(sql);
+  } finally {
+    await client.end();
+  }
+}
+
+function databaseUrl(serverUrl: string, name: string): string {
   const url = new URL(serverUrl);
   url.pathname = `/${name}`;
-  return { url: url.toString(), drop: () => run(`drop database if exists ${name} with (force)`) };
+  return url.toString();
 }

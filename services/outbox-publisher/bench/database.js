@@ -1,7 +1,7 @@
-// What the publisher's benchmarks share: a fresh, migrated database on the server DATABASE_URL names.
+// What the publisher's benchmarks share: a fresh, migrated database, and pending rows to relay.
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
-import pg from 'pg';
+import { recreateDatabase } from '@platform/testing';
 
 const migrate = path.resolve(import.meta.dirname, '../../user-api/dist/migrate.js');
 
@@ -11,17 +11,23 @@ export async function freshDatabaseUrl(name) {
     console.error('bench: DATABASE_URL is not set (eval "$(./platform env)")');
     process.exit(1);
   }
-  const server = new URL(process.env.DATABASE_URL);
-  const admin = new pg.Client({ connectionString: server.toString() });
-  await admin.connect();
-  await admin.query(`drop database if exists ${name} with (force)`);
-  await admin.query(`create database ${name}`);
-  await admin.end();
-  const url = new URL(server);
-  url.pathname = `/${name}`;
+  const url = await recreateDatabase(process.env.DATABASE_URL, name);
   execFileSync(process.execPath, [migrate], {
-    env: { ...process.env, DATABASE_URL: url.toString(), LOG_LEVEL: 'warn' },
+    env: { ...process.env, DATABASE_URL: url, LOG_LEVEL: 'warn' },
     stdio: 'inherit',
   });
-  return url.toString();
+  return url;
+}
+
+/** `count` pending user_created rows, one user each, committed at once (a pg Client or Pool). */
+export async function fillOutbox(db, count) {
+  await db.query(
+    `insert into outbox (event_id, event_type, event_date_time, environment, event_context, metadata_version,
+       aggregate_type, aggregate_id)
+     select gen_random_uuid(), 'user_created', now(), 'bench',
+            jsonb_build_object('user_id', u, 'email', 'b' || i || '@x.io', 'name', 'Bench User', 'version', 1),
+            1, 'user', u::text
+       from (select i, gen_random_uuid() as u from generate_series(1, $1) i) s`,
+    [count],
+  );
 }

@@ -11,7 +11,7 @@
 //   fillfactor-70       as-is on a table with room on each page for the new row versions
 // Reported: ms per 1000 rows (median of the batches), and the share of HOT updates PostgreSQL saw.
 import pg from 'pg';
-import { freshDatabaseUrl } from './database.js';
+import { fillOutbox, freshDatabaseUrl } from './database.js';
 
 const rows = Number(process.env.BENCH_ROWS ?? 100_000);
 async function freshOutbox(name, prepare) {
@@ -19,15 +19,7 @@ async function freshOutbox(name, prepare) {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   await prepare(client);
-  await client.query(
-    `insert into outbox (event_id, event_type, event_date_time, environment, event_context, metadata_version,
-       aggregate_type, aggregate_id)
-     select gen_random_uuid(), 'user_created', now(), 'bench',
-            jsonb_build_object('user_id', u, 'email', 'b' || i || '@x.io', 'name', 'Bench User', 'version', 1),
-            1, 'user', u::text
-       from (select i, gen_random_uuid() as u from generate_series(1, $1) i) s`,
-    [rows],
-  );
+  await fillOutbox(client, rows);
   await client.query('vacuum analyze outbox');
   return { client, drop: async () => client.end() };
 }

@@ -18,7 +18,7 @@ import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import { Kafka, logLevel } from 'kafkajs';
 import pg from 'pg';
 import { ServiceProcess } from '@platform/testing';
-import { freshDatabaseUrl } from './database.js';
+import { fillOutbox, freshDatabaseUrl } from './database.js';
 
 const rows = Number(process.env.BENCH_ROWS ?? 100_000);
 const naiveRows = Number(process.env.BENCH_NAIVE_ROWS ?? 20_000);
@@ -45,18 +45,6 @@ const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function freshDatabase(name) {
   return new pg.Pool({ connectionString: await freshDatabaseUrl(name), max: 8 });
-}
-
-async function fill(pool, count) {
-  await pool.query(
-    `insert into outbox (event_id, event_type, event_date_time, environment, event_context, metadata_version,
-       aggregate_type, aggregate_id)
-     select gen_random_uuid(), 'user_created', now(), 'bench',
-            jsonb_build_object('user_id', u, 'email', 'b' || i || '@x.io', 'name', 'Bench User', 'version', 1),
-            1, 'user', u::text
-       from (select i, gen_random_uuid() as u from generate_series(1, $1) i) s`,
-    [count],
-  );
 }
 
 const count = async (pool, where) =>
@@ -111,7 +99,7 @@ function startPublisher(url, topic, env = {}) {
 /** Events/s of one publisher draining `rows`; OUTBOX_CONCURRENCY as given, or its default. */
 async function benchRelay(concurrency) {
   const pool = await freshDatabase('relay_bench_publisher');
-  await fill(pool, rows);
+  await fillOutbox(pool, rows);
   const topic = `bench-relay-${run}-${concurrency ?? 'default'}`;
   const url = pool.options.connectionString;
   const publisher = startPublisher(
@@ -140,7 +128,7 @@ async function benchRelay(concurrency) {
 
 async function benchRawProducer() {
   const pool = await freshDatabase('relay_bench_raw');
-  await fill(pool, rows);
+  await fillOutbox(pool, rows);
   const topic = `bench-raw-${run}`;
   await createTopic(topic);
   const messages = await encodedMessages(pool, topic);
@@ -162,7 +150,7 @@ async function benchRawProducer() {
 
 async function benchNaiveLoop() {
   const pool = await freshDatabase('relay_bench_naive');
-  await fill(pool, naiveRows);
+  await fillOutbox(pool, naiveRows);
   const topic = `bench-naive-${run}`;
   await createTopic(topic);
   const messages = new Map((await encodedMessages(pool, topic)).map((m) => [m.id, m]));

@@ -18,6 +18,7 @@ import http from 'node:http';
 import path from 'node:path';
 import autocannon from 'autocannon';
 import pg from 'pg';
+import { recreateDatabase } from '@platform/testing';
 import { DEV_AUDIENCE, DEV_ISSUER, ensureDevKeys, mintDevToken } from '../dist/dev-auth.js';
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 20);
@@ -47,13 +48,7 @@ function pgBin(name) {
 }
 
 async function freshDatabase(name) {
-  const admin = new pg.Client({ connectionString: serverUrl.toString() });
-  await admin.connect();
-  await admin.query(`drop database if exists ${name} with (force)`);
-  await admin.query(`create database ${name}`);
-  await admin.end();
-  const url = new URL(serverUrl);
-  url.pathname = `/${name}`;
+  const url = new URL(await recreateDatabase(serverUrl.toString(), name));
   execFileSync(process.execPath, ['dist/migrate.js'], {
     cwd: serviceDir,
     env: { ...process.env, DATABASE_URL: url.toString(), LOG_LEVEL: 'warn' },
