@@ -46,6 +46,11 @@ export class ServiceProcess {
     }
   }
 
+  /** The operating system's id of the process (to read its threads from /proc, for example). */
+  get pid(): number | undefined {
+    return this.child.pid;
+  }
+
   signal(name: NodeJS.Signals): void {
     this.child.kill(name);
   }
