@@ -5,13 +5,16 @@ import { recreateDatabase } from '@platform/testing';
 
 const migrate = path.resolve(import.meta.dirname, '../../user-api/dist/migrate.js');
 
-/** The URL of database `name`, dropped if it existed, created and migrated (the API's migrations). */
-export async function freshDatabaseUrl(name) {
-  if (!process.env.DATABASE_URL) {
+/**
+ * The URL of database `name` on `serverUrl`'s server (the stack's by default), dropped if it
+ * existed, created and migrated (the API's migrations).
+ */
+export async function freshDatabaseUrl(name, serverUrl = process.env.DATABASE_URL) {
+  if (!serverUrl) {
     console.error('bench: DATABASE_URL is not set (eval "$(./platform env)")');
     process.exit(1);
   }
-  const url = await recreateDatabase(process.env.DATABASE_URL, name);
+  const url = await recreateDatabase(serverUrl, name);
   execFileSync(process.execPath, [migrate], {
     env: { ...process.env, DATABASE_URL: url, LOG_LEVEL: 'warn' },
     stdio: 'inherit',

@@ -7,10 +7,13 @@
 //   2. the API (a separate process, built dist/main.js) under autocannon at full speed -> max RPS
 //   3. the API at half of that rate, open loop (requests sent on a fixed schedule, latency
 //      measured from the scheduled send time, so a stall is not hidden) -> latency percentiles
-//   4. when JAEGER_OTLP_ENDPOINT is set (the local stack with tracing on), the API again at full
+//   4. the same POST on bare node:http + pg (bench/bare-node-api.js: same token check, validation,
+//      transaction and answer; no framework, ORM, logging or metrics) at full speed -> its max RPS
+//   5. when JAEGER_OTLP_ENDPOINT is set (the local stack with tracing on), the API again at full
 //      speed, tracing into Jaeger all requests, then 1 % of them, then none again (a control
 //      for drift) -> the cost of tracing, as ratios
-// and prints the figures, their ratio, and the API process's CPU time per request. Settings: BENCH_SECONDS (20), BENCH_CONNECTIONS (50),
+// and prints the figures, their ratios, and each server process's CPU time per request.
+// Settings: BENCH_SECONDS (20), BENCH_CONNECTIONS (50),
 // BENCH_DB_CONNECTIONS (20, pgbench clients and the API's pool), BENCH_PORT (3099).
 import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -87,16 +90,20 @@ function pgbench(url) {
   return { tps, latencyMs: latency };
 }
 
+// Our API as production starts it (tracing preload included), and its bare-Node peer.
+const OUR_API = ['--import', '@platform/observability/instrument', 'dist/main.js'];
+const BARE_NODE_API = ['bench/bare-node-api.js'];
+
 /**
- * The API as production starts it (tracing preload included); tracing on only if `otlp` is
+ * A server process on `port`: our API unless `args` says otherwise; tracing on only if `otlp` is
  * given, sampling `sampleRatio` of the requests (all by default).
  */
-async function startApi(url, otlp, sampleRatio = 1) {
+async function startApi(url, { args = OUR_API, otlp, sampleRatio = 1 } = {}) {
   const logFile = fs.openSync(path.join(serviceDir, '../../.local-stack/logs/bench-user-api.log'), 'w');
   const env = { ...process.env };
   delete env.OTEL_EXPORTER_OTLP_ENDPOINT;
   delete env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT;
-  const child = spawn(process.execPath, ['--import', '@platform/observability/instrument', 'dist/main.js'], {
+  const child = spawn(process.execPath, args, {
     cwd: serviceDir,
     env: {
       ...env,
@@ -132,7 +139,7 @@ async function startApi(url, otlp, sampleRatio = 1) {
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   child.kill('SIGKILL');
-  fail('the API did not become ready; see .local-stack/logs/bench-user-api.log');
+  fail(`${args.at(-1)} did not become ready; see .local-stack/logs/bench-user-api.log`);
 }
 
 let sequence = 0;
@@ -257,12 +264,26 @@ try {
   api.kill('SIGTERM');
   await new Promise((resolve) => api.once('exit', resolve));
 
+  log(`bare node:http + pg, the same POST, at full speed: ${connections} connections, ${seconds}s`);
+  const bareApi = await startApi(url, { args: BARE_NODE_API });
+  let bare;
+  try {
+    const before = cpuMillis(bareApi.pid);
+    const result = await load({});
+    bare = { ...summary(result), cpuPerRequest: (cpuMillis(bareApi.pid) - before) / result.requests.total };
+    log(`bare Node: ${bare.rps.toFixed(0)} requests/s, p50 ${bare.p50} ms, p99 ${bare.p99} ms`);
+  } finally {
+    bareApi.kill('SIGTERM');
+    await new Promise((resolve) => bareApi.once('exit', resolve));
+  }
+
   if (process.env.JAEGER_OTLP_ENDPOINT) {
     traced = [];
     // Last, tracing off again: a control for drift (the tables have grown since phase 2).
     for (const ratio of [1, 0.01, 0]) {
       log(`API tracing ${ratio * 100}% of requests into Jaeger, at full speed, ${seconds}s`);
-      const tracedApi = await startApi(url, ratio > 0 ? process.env.JAEGER_OTLP_ENDPOINT : undefined, ratio);
+      const otlp = ratio > 0 ? process.env.JAEGER_OTLP_ENDPOINT : undefined;
+      const tracedApi = await startApi(url, { otlp, sampleRatio: ratio });
       try {
         const before = cpuMillis(tracedApi.pid);
         const result = await load({});
@@ -291,6 +312,10 @@ try {
     `| POST /users at half its maximum (${halfRate} req/s, open loop) | p50 ${half.p50} ms, p99 ${half.p99} ms (target p99 < 50 ms) |`,
   );
   console.log(`| API process CPU per request (user + system) | ${cpuPerRequest.toFixed(2)} ms |`);
+  console.log(
+    `| the same POST on bare node:http + pg, full speed | ${bare.rps.toFixed(0)} req/s (p99 ${bare.p99} ms), CPU ${bare.cpuPerRequest.toFixed(2)} ms/request |`,
+  );
+  console.log(`| API / bare Node | ${((max.rps / bare.rps) * 100).toFixed(0)}% (target >= 70%) |`);
   for (const run of traced ?? []) {
     console.log(
       `| POST /users at full speed, ${run.ratio > 0 ? `${run.ratio * 100}% of requests traced (HTTP + PostgreSQL spans)` : 'tracing off again (control)'} | ${run.rps.toFixed(0)} req/s, ${((run.rps / max.rps) * 100).toFixed(0)}% of untraced, CPU ${run.cpuPerRequest.toFixed(2)} ms/request |`,
@@ -298,7 +323,7 @@ try {
   }
   console.log(`| CPU cores on this machine | ${(await import('node:os')).availableParallelism()} |`);
   console.log(
-    `| errors (non-2xx, timeouts) | ${max.errors + half.errors + (traced ?? []).reduce((sum, run) => sum + run.errors, 0)} |`,
+    `| errors (non-2xx, timeouts) | ${max.errors + half.errors + bare.errors + (traced ?? []).reduce((sum, run) => sum + run.errors, 0)} |`,
   );
   const rows = (
     await new pg.Pool({ connectionString: url.toString(), max: 1 }).query(

@@ -21,7 +21,13 @@ function binDir(): string {
  * ./platform does (initdb and postgres refuse root). With `tls`, it serves that certificate and
  * refuses every connection that is not TLS (pg_hba: hostssl only).
  */
-export async function startPrivatePostgres(options: { tls?: { certFile: string; keyFile: string } } = {}) {
+export async function startPrivatePostgres(
+  options: {
+    tls?: { certFile: string; keyFile: string };
+    /** More server settings, as `-c name=value` (a benchmark's wal_level=logical, say). */
+    settings?: string[];
+  } = {},
+) {
   const bin = binDir();
   const home = fs.mkdtempSync(path.join(os.tmpdir(), 'private-pg-'));
   const data = path.join(home, 'data');
@@ -37,7 +43,12 @@ export async function startPrivatePostgres(options: { tls?: { certFile: string; 
     );
   const port = await freePort();
   run('initdb', ['-D', data, '-U', 'platform', '--auth=trust', '-E', 'UTF8', '--locale=C.UTF-8']);
-  const settings = [`-p ${port}`, '-c listen_addresses=127.0.0.1', "-c unix_socket_directories=''"];
+  const settings = [
+    `-p ${port}`,
+    '-c listen_addresses=127.0.0.1',
+    "-c unix_socket_directories=''",
+    ...(options.settings ?? []),
+  ];
   if (options.tls) {
     // The server wants its key private to its own user.
     const cert = path.join(home, 'server.pem');
