@@ -21,6 +21,7 @@
 // event arrives within BENCH_DRAIN_SECONDS (15) of the phase's end.
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
+import { writeBenchResult } from '@platform/testing';
 import { apiCaller, createPlatform, sinkQuery } from '../e2e/support/platform.ts';
 
 const env = process.env;
@@ -214,6 +215,22 @@ try {
   console.log(
     `\n(latency: first seen in ClickHouse - 201 received; polled every ${pollMs} ms, so up to that much late)`,
   );
+  writeBenchResult({
+    bench: 'end-to-end',
+    api_max_requests_per_second: max.rate,
+    poll_ms: pollMs,
+    runs: results.map(({ label, rate, achieved, p50, p95, p99, max: worst, sustained }) => ({
+      label: label ?? String(rate),
+      into: label?.includes('outbox') ? 'outbox' : 'api',
+      rate,
+      achieved,
+      p50,
+      p95,
+      p99,
+      max: worst,
+      sustained,
+    })),
+  });
 } finally {
   polling = false;
   await poller;

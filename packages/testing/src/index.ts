@@ -6,3 +6,4 @@ export { waitFor } from './wait-for.js';
 export { parsePrometheusText, sampleValue, scrape } from './prometheus.js';
 export type { Sample } from './prometheus.js';
 export { freePort } from './ports.js';
+export { writeBenchResult } from './bench-result.js';

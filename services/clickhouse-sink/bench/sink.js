@@ -24,7 +24,7 @@ import { randomUUID } from 'node:crypto';
 import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import { Kafka, logLevel } from 'kafkajs';
 import { subjectFor, userEventSchemas } from '@platform/schemas';
-import { ServiceProcess } from '@platform/testing';
+import { ServiceProcess, writeBenchResult } from '@platform/testing';
 import { cpuBetween, describeCpu, threadCpu } from './thread-cpu.js';
 import { createClickHouse } from '../dist/adapters/clickhouse/client.js';
 import { createEventStore } from '../dist/adapters/clickhouse/event-store.js';
@@ -227,3 +227,11 @@ if (sinkRun.cpu.length > 0) {
   console.log(`- s: ${describeCpu(sinkRun.cpu, total)}`);
   console.log(`- a': ${describeCpu(after.cpu, total)}`);
 }
+writeBenchResult({
+  bench: 'sink',
+  events: total,
+  sink_events_per_second: sinkRun.rate,
+  raw_inserts_rows_per_second: { before: before.rate, after: after.rate },
+  raw_consume_events_per_second: consume,
+  cpu_seconds_by_thread: { raw_before: before.cpu, sink: sinkRun.cpu, raw_after: after.cpu },
+});

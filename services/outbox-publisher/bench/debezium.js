@@ -22,7 +22,7 @@ import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { Kafka, logLevel } from 'kafkajs';
 import pg from 'pg';
-import { ServiceProcess } from '@platform/testing';
+import { ServiceProcess, writeBenchResult } from '@platform/testing';
 import { startPrivatePostgres } from '../../../test/e2e/support/private-postgres.ts';
 import { fillOutbox, freshDatabaseUrl } from './database.js';
 
@@ -96,6 +96,8 @@ async function startOurs(url, topic) {
   return { stop: async () => (child.signal('SIGTERM'), await child.exitCode()) };
 }
 
+let slots = 0; // one replication slot per start (dropped when Debezium stops)
+
 /** Debezium Server: PostgreSQL connector (pgoutput), EventRouter to `topic`, Kafka sink. */
 async function startDebezium(url, topic, tuning = {}) {
   const home = debeziumHome();
@@ -116,7 +118,7 @@ async function startDebezium(url, topic, tuning = {}) {
     'debezium.source.database.password': decodeURIComponent(db.password) || 'unused',
     'debezium.source.database.dbname': db.pathname.slice(1),
     'debezium.source.topic.prefix': `bench-${run}`,
-    'debezium.source.slot.name': `bench_${run}_${topic.length}`.replaceAll('-', '_'),
+    'debezium.source.slot.name': `bench_${run}_${(slots += 1)}`.replaceAll('-', '_'),
     'debezium.source.table.include.list': 'public.outbox',
     'debezium.source.plugin.name': 'pgoutput',
     'debezium.source.slot.drop.on.stop': 'true',
@@ -170,7 +172,7 @@ async function startDebezium(url, topic, tuning = {}) {
 
 /** Events/s from the COMMIT of `rows` outbox rows to the last of them on the topic. */
 async function drain(start, name) {
-  const url = await freshDatabaseUrl(`debezium_bench_${name}_drain`, server.url);
+  const url = await freshDatabaseUrl(`peer_bench_${name.replaceAll('-', '_')}_drain`, server.url);
   const topic = `bench-peer-${run}-${name}-drain`;
   await createTopic(topic);
   const relay = await start(url, topic);
@@ -194,7 +196,7 @@ async function drain(start, name) {
 
 /** Commit -> topic per event at `rate` events/s, one transaction each; by event id. */
 async function latency(start, name, eventIdOf) {
-  const url = await freshDatabaseUrl(`debezium_bench_${name}_latency`, server.url);
+  const url = await freshDatabaseUrl(`peer_bench_${name.replaceAll('-', '_')}_latency`, server.url);
   const pool = new pg.Pool({ connectionString: url, max: 30 });
   const topic = `bench-peer-${run}-${name}-latency`;
   await createTopic(topic);
@@ -275,7 +277,7 @@ for (const [name, start, eventIdOf] of variants) {
   log(`${name}: latency at ${rate} events/s for ${seconds}s`);
   const timed = await latency(start, name, eventIdOf);
   log(`${name}: p50 ${timed.p50.toFixed(1)} ms, p99 ${timed.p99.toFixed(1)} ms`);
-  results.push({ drained, ...timed });
+  results.push({ name, drained, ...timed });
 }
 
 const [ours, ...peers] = results;
@@ -294,4 +296,5 @@ for (const key of ['p50', 'p99', 'max']) {
   );
 }
 console.log(`| insert rate achieved (events/s) | ${cells((r) => r.achieved.toFixed(0))} | | |`);
+writeBenchResult({ bench: 'debezium', version: DEBEZIUM_VERSION, rows, rate, variants: results });
 process.exit(0);

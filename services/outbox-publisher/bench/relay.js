@@ -17,7 +17,7 @@ import path from 'node:path';
 import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import { Kafka, logLevel } from 'kafkajs';
 import pg from 'pg';
-import { ServiceProcess } from '@platform/testing';
+import { ServiceProcess, writeBenchResult } from '@platform/testing';
 import { fillOutbox, freshDatabaseUrl } from './database.js';
 
 const rows = Number(process.env.BENCH_ROWS ?? 100_000);
@@ -280,3 +280,12 @@ console.log(`| publisher / original loop | ${(relay / naive).toFixed(1)}x |`);
 console.log(
   `| commit-to-topic latency at ${latency.achieved.toFixed(0)} events/s | p50 ${latency.p50} ms, p99 ${latency.p99} ms (target p99 < 200 ms; ${latency.samples} samples) |`,
 );
+writeBenchResult({
+  bench: 'relay',
+  rows,
+  by_concurrency: Object.fromEntries([...byConcurrency].map(([c, figures]) => [c, figures])),
+  publisher_events_per_second: relay,
+  raw_producer_events_per_second: raw,
+  original_loop_events_per_second: naive,
+  latency_ms: { rate: latency.achieved, p50: Number(latency.p50), p99: Number(latency.p99) },
+});

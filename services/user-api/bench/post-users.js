@@ -21,7 +21,7 @@ import http from 'node:http';
 import path from 'node:path';
 import autocannon from 'autocannon';
 import pg from 'pg';
-import { recreateDatabase } from '@platform/testing';
+import { recreateDatabase, writeBenchResult } from '@platform/testing';
 import { DEV_AUDIENCE, DEV_ISSUER, ensureDevKeys, mintDevToken } from '../dist/dev-auth.js';
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 20);
@@ -331,6 +331,14 @@ try {
     )
   ).rows[0];
   console.log(`| rows written (users / outbox) | ${rows.users} / ${rows.outbox} |`);
+  writeBenchResult({
+    bench: 'user-api',
+    pgbench_tps: raw.tps,
+    api: { ...max, cpu_ms_per_request: cpuPerRequest },
+    half_rate: { rate: halfRate, ...half },
+    bare_node: { ...bare, cpu_ms_per_request: bare.cpuPerRequest },
+    traced: traced ?? [],
+  });
 } finally {
   if (api.exitCode === null) api.kill('SIGTERM');
 }
