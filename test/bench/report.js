@@ -4,6 +4,7 @@
 //   eval "$(./platform env)" && ./platform stack up && npx turbo run build
 //   ./platform bench                      # or: npm run bench:report -w @platform/system-tests
 //   BENCH_ONLY=relay,sink ./platform bench
+//   BENCH_FROM=docs/bench/2026-12-02.json node test/bench/report.js   # re-render, run nothing
 //
 // Each benchmark runs as its own command (the one its section cites), with BENCH_RESULT_FILE
 // set; its own progress and table go to this terminal. About 25 minutes in all on 2 cores.
@@ -35,9 +36,12 @@ const names = Object.keys(COMMANDS).filter((name) => !only || only.includes(name
 const log = (message) => console.log(`[report] ${message}`);
 const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-report-'));
 
-const results = {};
+const saved = process.env.BENCH_FROM
+  ? JSON.parse(fs.readFileSync(process.env.BENCH_FROM, 'utf8'))
+  : undefined;
+const results = saved?.results ?? {};
 const started = Date.now();
-for (const [index, name] of names.entries()) {
+for (const [index, name] of saved ? [] : names.entries()) {
   const elapsed = Math.round((Date.now() - started) / 1000);
   log(`${index + 1}/${names.length} ${name}: ${COMMANDS[name]} (${elapsed} s so far)`);
   const resultFile = path.join(scratch, `${name}.json`);
@@ -56,9 +60,13 @@ for (const [index, name] of names.entries()) {
   results[name] = JSON.parse(fs.readFileSync(resultFile, 'utf8'));
 }
 
-const date = new Date().toISOString().slice(0, 10);
-const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: root, encoding: 'utf8' }).trim();
-const machine = `${os.availableParallelism()} cores, ${Math.round(os.totalmem() / 2 ** 30)} GiB, ${os.cpus()[0]?.model ?? 'unknown CPU'}`;
+const date = saved?.date ?? new Date().toISOString().slice(0, 10);
+const commit =
+  saved?.commit ??
+  execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: root, encoding: 'utf8' }).trim();
+const machine =
+  saved?.machine ??
+  `${os.availableParallelism()} cores, ${Math.round(os.totalmem() / 2 ** 30)} GiB, ${os.cpus()[0]?.model ?? 'unknown CPU'}`;
 const charts = [
   {
     file: 'throughput.svg',
@@ -72,7 +80,7 @@ fs.mkdirSync(outDir, { recursive: true });
 for (const chart of charts)
   fs.writeFileSync(path.join(outDir, chart.file), barPanelsSvg(chart.title, chart.panels));
 if (latency.length > 0) {
-  const title = 'End to end: API commit → row in ClickHouse, per rate';
+  const title = 'End to end: API commit → row in ClickHouse, per run';
   fs.writeFileSync(path.join(outDir, 'latency.svg'), groupedBarsSvg(title, 'milliseconds', latency));
   charts.push({ file: 'latency.svg', title });
 }

@@ -112,11 +112,15 @@ test('each bar is as long as its value on its panel scale', () => {
   expect(svg.startsWith('<svg xmlns="http://www.w3.org/2000/svg"')).toBe(true);
 });
 
-test('the latency chart has one group per rate through the API, with unknown values drawn empty', () => {
+test('the latency chart has one group per run, says what the API got, and draws unknown values empty', () => {
   const groups = render.latencyGroups(results);
-  expect(groups.map((g: { label: string }) => g.label)).toEqual(['250/s', '1,000/s']);
+  expect(groups.map((g: { label: string[] }) => g.label)).toEqual([
+    ['250/s', 'API'],
+    ['1,000/s', 'API', 'got 400'],
+    ['1,000/s', 'outbox'],
+  ]);
   const svg = render.groupedBarsSvg('Latency', 'milliseconds', groups);
-  expect(svg).toContain('milliseconds; the max is 1,200');
-  expect(svg).toMatch(/<rect x="[\d.]+" y="260.0" width="[\d.]+" height="0.0"/); // a null p99
+  expect(svg).toContain('milliseconds; the max is 1,250');
+  expect(svg).toMatch(/<rect x="[\d.]+" y="284.0" width="[\d.]+" height="0.0"/); // a null p99
   expect(render.peerPanels({})).toEqual([]);
 });
