@@ -4,6 +4,12 @@ import pg from 'pg';
 import { waitFor, type ServiceProcess } from '@platform/testing';
 import { createPlatform, type Platform } from './support/platform.js';
 import { jaegerQueryUrl, linksOf, parentOf, tag, traceSpans, type JaegerSpan } from './support/jaeger.js';
+import type * as TraceWaterfall from '../../infra/ops/trace-waterfall.js';
+
+// `./platform trace`'s renderer, drawn here on the real trace of a request.
+const { traceWaterfall } = (await import(
+  new URL('../../infra/ops/trace-waterfall.js', import.meta.url).href
+)) as typeof TraceWaterfall;
 
 const hex = (bytes: number) => randomBytes(bytes).toString('hex');
 
@@ -147,6 +153,31 @@ describe('tracing: one trace from the HTTP request to the ClickHouse row, in Jae
     expect(access).toEqual(expect.objectContaining({ trace_id: traceId, span_id: server!.spanID }));
     expect(logLine(publisher, 'batch published').map((l) => l.trace_id)).toContain(batchLink!.traceID);
     expect(logLine(sink, 'batch inserted').map((l) => l.trace_id)).toContain(insertLink!.traceID);
+
+    // `./platform trace` draws this trace: one row per span, the request's server span first at
+    // offset 0 (the caller's span is not in Jaeger), each child indented under its parent.
+    const raw = (await (await fetch(`${jaegerQueryUrl()}/api/traces/${traceId}`)).json()) as {
+      data: Parameters<typeof traceWaterfall>[0][];
+    };
+    const drawn = traceWaterfall(raw.data[0]!).split('\n');
+    expect(drawn[0]).toMatch(
+      new RegExp(`^trace ${traceId}: ${raw.data[0]!.spans.length} spans, 3 services, `),
+    );
+    const drawnRows = drawn.slice(3);
+    expect(drawnRows).toHaveLength(raw.data[0]!.spans.length);
+    expect(drawnRows[0]).toMatch(/^\s+0\.0\s+[\d.]+\s+user-api\s+POST \/users\s+\|█/);
+    const rowOf = (service: string, name: string) =>
+      drawnRows.findIndex((row) => new RegExp(`\\s${service}\\s+${name}\\s`).test(row));
+    const [sendRow, processRow] = [
+      rowOf('outbox-publisher', `send ${platform.topic}`),
+      rowOf('clickhouse-sink', `process ${platform.topic}`),
+    ];
+    expect(sendRow).toBeGreaterThan(0);
+    expect(processRow).toBeGreaterThan(sendRow); // the process span is drawn under its send span
+    // Each level is indented two more: POST /users, then its send, then the send's process.
+    const column = (row: number, name: string) => drawnRows[row]!.indexOf(name);
+    expect(column(sendRow, 'send ') - column(0, 'POST /users')).toBe(2);
+    expect(column(processRow, 'process ') - column(sendRow, 'send ')).toBe(2);
 
     // No personal data in any span (statements are recorded without their parameters) ...
     expect(JSON.stringify([...spans, ...batchTrace, ...insertTrace])).not.toContain(email);
