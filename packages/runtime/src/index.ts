@@ -11,3 +11,5 @@ export type { OpsServerOptions, RunningServer } from './http-server.js';
 export { deleteInBatches, runEvery } from './periodic.js';
 export { postgresConnection } from './postgres-url.js';
 export type { PostgresConnection } from './postgres-url.js';
+export { describeProgress, progressReporter } from './progress.js';
+export type { ProgressReporter, ProgressState } from './progress.js';

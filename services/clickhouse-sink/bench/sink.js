@@ -24,6 +24,7 @@ import { randomUUID } from 'node:crypto';
 import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import { Kafka, logLevel } from 'kafkajs';
 import { subjectFor, userEventSchemas } from '@platform/schemas';
+import { progressReporter } from '@platform/runtime';
 import { ServiceProcess, writeBenchResult } from '@platform/testing';
 import { cpuBetween, describeCpu, threadCpu } from './thread-cpu.js';
 import { createClickHouse } from '../dist/adapters/clickhouse/client.js';
@@ -85,6 +86,7 @@ async function produce() {
   );
   const producer = kafka.producer();
   await producer.connect();
+  const progress = progressReporter('[bench] produced', total, process.stdout);
   for (let i = 0; i < total; i += 5000) {
     const messages = [];
     for (let j = i; j < Math.min(total, i + 5000); j += 1) {
@@ -96,9 +98,9 @@ async function produce() {
       });
     }
     await producer.send({ topic, messages });
-    process.stdout.write(`\r[bench] produced ${Math.min(total, i + 5000)}/${total}`);
+    progress.update(Math.min(total, i + 5000));
   }
-  process.stdout.write('\n');
+  progress.finish(total);
   await producer.disconnect();
 }
 
@@ -177,14 +179,15 @@ async function sink() {
   let started;
   let cpuBefore;
   let stored = 0;
+  const progress = progressReporter('[bench] sink stored', total, process.stdout);
   while (stored < total) {
     stored = await query();
     cpuBefore ??= stored > 0 ? threadCpu(child.pid) : undefined;
     if (stored > 0) started ??= performance.now() - 250; // first batch landed within the last poll
-    process.stdout.write(`\r[bench] sink stored ${stored}/${total}`);
+    progress.update(stored);
     await sleep(250);
   }
-  process.stdout.write('\n');
+  progress.finish(stored);
   const elapsed = (performance.now() - started) / 1000;
   const cpu = cpuBetween(cpuBefore, threadCpu(child.pid));
   child.signal('SIGTERM');

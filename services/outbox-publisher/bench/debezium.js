@@ -22,6 +22,7 @@ import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { Kafka, logLevel } from 'kafkajs';
 import pg from 'pg';
+import { progressReporter } from '@platform/runtime';
 import { ServiceProcess, writeBenchResult } from '@platform/testing';
 import { startPrivatePostgres } from '../../../test/e2e/support/private-postgres.ts';
 import { fillOutbox, freshDatabaseUrl } from './database.js';
@@ -182,13 +183,14 @@ async function drain(start, name) {
   const committed = performance.now();
   let seen;
   const deadline = committed + 600_000;
+  const progress = progressReporter(`[bench] ${name} drain`, rows, process.stdout);
   while ((seen = await messagesOn(topic)) < rows) {
     if (performance.now() > deadline) fail(`${name}: only ${seen} of ${rows} rows reached the topic`);
-    if (process.stdout.isTTY) process.stdout.write(`\r[bench] ${name} drain: ${seen}/${rows}`);
+    progress.update(seen);
     await sleep(100);
   }
   const elapsed = (performance.now() - committed) / 1000;
-  if (process.stdout.isTTY) process.stdout.write('\n');
+  progress.finish(seen);
   await relay.stop();
   await db.end();
   return rows / elapsed;

@@ -17,6 +17,7 @@ import path from 'node:path';
 import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import { Kafka, logLevel } from 'kafkajs';
 import pg from 'pg';
+import { progressReporter } from '@platform/runtime';
 import { ServiceProcess, writeBenchResult } from '@platform/testing';
 import { fillOutbox, freshDatabaseUrl } from './database.js';
 
@@ -111,15 +112,18 @@ async function benchRelay(concurrency) {
   while ((await count(pool, `status = 'processed'`)) === 0) await sleep(20);
   started = performance.now();
   const startedCount = await count(pool, `status = 'processed'`);
+  const progress = progressReporter(
+    `[bench] relay (concurrency ${concurrency ?? 'default'})`,
+    rows,
+    process.stdout,
+  );
   let done;
   while ((done = await count(pool, `status = 'processed'`)) < rows) {
     await sleep(100);
-    if (process.stdout.isTTY) {
-      process.stdout.write(`\r[bench] relay (concurrency ${concurrency ?? 'default'}): ${done}/${rows}`);
-    }
+    progress.update(done);
   }
   const elapsed = (performance.now() - started) / 1000;
-  if (process.stdout.isTTY) process.stdout.write('\n');
+  progress.finish(done);
   publisher.signal('SIGTERM');
   await publisher.exitCode();
   await pool.end();

@@ -1,13 +1,22 @@
 import pg from 'pg';
-import { envField, loadConfigOrExit, parseEnv, postgresConnection } from '@platform/runtime';
+import {
+  envField,
+  loadConfigOrExit,
+  parseEnv,
+  postgresConnection,
+  progressReporter,
+} from '@platform/runtime';
 
 // Operator commands on the outbox (DATABASE_URL from the environment):
 //   stats                          pending, failed, held back, oldest pending age
 //   requeue --all | --id <id>...   failed rows back to pending (after fixing the cause)
 //   replay --since <ISO time>      processed rows created since then back to pending: they are
 //                                  published again (consumers deduplicate on event_id)
+//   ... --wait                     (requeue, replay) then follow the publisher until every one
+//                                  of those rows is published or failed again, with progress
+//                                  (done/total, rate, ETA) on stderr
 const usage =
-  'usage: outbox-cli stats | requeue (--all | --id <id> [--id <id>...]) | replay --since <ISO-8601 time>';
+  'usage: outbox-cli stats | requeue (--all | --id <id> [--id <id>...]) [--wait] | replay --since <ISO-8601 time> [--wait]';
 
 function fail(message: string): never {
   process.stderr.write(`outbox-cli: ${message}\n${usage}\n`);
@@ -15,6 +24,9 @@ function fail(message: string): never {
 }
 
 const [command, ...args] = process.argv.slice(2);
+const wait = args.includes('--wait');
+// With --wait the changed rows' ids come back (and are followed); without, only their count.
+const returningIds = wait ? 'returning id' : '';
 /** Every value given for a repeatable flag, e.g. --id 1 --id 2. */
 const flag = (name: string) =>
   args.flatMap((arg, i) => {
@@ -48,27 +60,58 @@ async function stats() {
   console.log(JSON.stringify({ ...result, failed_rows: failed.rows }, null, 2));
 }
 
+/**
+ * Follows the rows put back to pending (by id) until none is pending any more, showing progress
+ * on stderr; resolves to how many ended published and how many failed again.
+ */
+async function follow(label: string, ids: string[]) {
+  const progress = progressReporter(label, ids.length);
+  for (;;) {
+    const { rows } = await pool.query<{ pending: string; failed: string }>(
+      `select count(*) filter (where status = 'pending') as pending,
+              count(*) filter (where status = 'failed') as failed
+         from outbox where id = any($1::bigint[])`,
+      [ids],
+    );
+    const pending = Number(rows[0]?.pending ?? 0);
+    const failed = Number(rows[0]?.failed ?? 0);
+    if (pending === 0) {
+      progress.finish(ids.length);
+      return { published: ids.length - failed, failed_again: failed };
+    }
+    progress.update(ids.length - pending);
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+  }
+}
+
 async function requeue() {
   const ids = flag('--id');
   if (!args.includes('--all') && ids.length === 0) fail('requeue needs --all or --id');
   if (ids.some((id) => !/^\d+$/.test(id))) fail('--id takes outbox row ids (whole numbers)');
-  const result = await pool.query(
+  const result = await pool.query<{ id: string }>(
     `update outbox set status = 'pending', next_attempt_at = now()
-      where status = 'failed' ${args.includes('--all') ? '' : 'and id = any($1::bigint[])'}`,
+      where status = 'failed' ${args.includes('--all') ? '' : 'and id = any($1::bigint[])'} ${returningIds}`,
     args.includes('--all') ? [] : [ids],
   );
-  console.log(JSON.stringify({ requeued: result.rowCount }));
+  const requeued = result.rows.map((row) => row.id);
+  const followed = wait ? await follow('requeue', requeued) : {};
+  console.log(JSON.stringify({ requeued: result.rowCount, ...followed }));
 }
 
 async function replay() {
   const [since] = flag('--since');
   if (!since || Number.isNaN(Date.parse(since))) fail('replay needs --since <ISO-8601 time>');
-  const result = await pool.query(
+  const result = await pool.query<{ id: string }>(
     `update outbox set status = 'pending', processed_at = null, next_attempt_at = now()
-      where status = 'processed' and created_at >= $1`,
+      where status = 'processed' and created_at >= $1 ${returningIds}`,
     [new Date(since)],
   );
-  console.log(JSON.stringify({ replayed: result.rowCount, since: new Date(since).toISOString() }));
+  // --wait follows the replayed rows by id (held in memory: a few bytes per row).
+  const replayed = result.rows.map((row) => row.id);
+  const followed = wait ? await follow('replay', replayed) : {};
+  console.log(
+    JSON.stringify({ replayed: result.rowCount, since: new Date(since).toISOString(), ...followed }),
+  );
 }
 
 const commands: Record<string, () => Promise<void>> = { stats, requeue, replay };

@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { uniqueName, type ServiceProcess } from '@platform/testing';
 import {
@@ -135,13 +135,17 @@ describe('outbox-publisher relays committed rows to Kafka (real PostgreSQL, Kafk
     ]);
     publisher = startPublisher(db.url, topic);
     await waitFor('rows processed', async () => (await db.count(`status = 'processed'`)) === 2);
-    expect(cli('replay', '--since', new Date(Date.now() - 3_600_000).toISOString())).toMatchObject({
-      replayed: 2,
+    // --wait returns once the publisher has published the replayed rows again, with progress on
+    // stderr: plain lines here (not a terminal), the last one saying it is done.
+    const since = new Date(Date.now() - 3_600_000).toISOString();
+    const run = spawnSync(process.execPath, [cliFile, 'replay', '--since', since, '--wait'], {
+      env: { ...process.env, DATABASE_URL: db.url },
+      encoding: 'utf8',
     });
-    await waitFor(
-      'rows processed again',
-      async () => (await db.count(`status = 'processed' and attempts = 2`)) === 2,
-    );
+    expect(run.status).toBe(0);
+    expect(JSON.parse(run.stdout)).toEqual({ replayed: 2, since, published: 2, failed_again: 0 });
+    expect(run.stderr.trim().split('\n').at(-1)).toMatch(/^replay: 2\/2 \(100 %\), [\d,]+\/s, done$/);
+    expect(await db.count(`status = 'processed' and attempts = 2`)).toBe(2);
     const messages = await readTopic(topic, 4);
     expect(messages.map((m) => m.headers.event_id).sort()).toEqual([...ids, ...ids].sort());
   });
