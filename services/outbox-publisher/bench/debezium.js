@@ -25,7 +25,7 @@ import pg from 'pg';
 import { progressReporter } from '@platform/runtime';
 import { ServiceProcess, writeBenchResult } from '@platform/testing';
 import { startPrivatePostgres } from '../../../test/e2e/support/private-postgres.ts';
-import { fillOutbox, freshDatabaseUrl } from './database.js';
+import { commitAtRate, fillOutbox, freshDatabaseUrl } from './database.js';
 
 const DEBEZIUM_VERSION = '3.6.1.Final';
 const rows = Number(process.env.BENCH_ROWS ?? 100_000);
@@ -203,7 +203,6 @@ async function latency(start, name, eventIdOf) {
   const topic = `bench-peer-${run}-${name}-latency`;
   await createTopic(topic);
   const relay = await start(url, topic);
-  const committedAt = new Map();
   const receivedAt = new Map();
   const consumer = kafka.consumer({ groupId: topic });
   await consumer.connect();
@@ -216,25 +215,7 @@ async function latency(start, name, eventIdOf) {
   });
   await sleep(3000); // consumer joined
   const total = rate * seconds;
-  const began = performance.now();
-  const inFlight = [];
-  for (let i = 0; i < total; i += 1) {
-    const wait = began + (i * 1000) / rate - performance.now();
-    if (wait > 1) await sleep(wait);
-    const eventId = randomUUID();
-    const user = randomUUID();
-    inFlight.push(
-      pool
-        .query(
-          `insert into outbox (event_id, event_type, event_date_time, environment, event_context, metadata_version, aggregate_type, aggregate_id)
-           values ($1, 'user_created', now(), 'bench', $2, 1, 'user', $3)`,
-          [eventId, { user_id: user, email: `l${i}@x.io`, name: 'Bench', version: 1 }, user],
-        )
-        .then(() => committedAt.set(eventId, performance.now())),
-    );
-  }
-  await Promise.all(inFlight);
-  const achieved = total / ((performance.now() - began) / 1000);
+  const { committedAt, achieved } = await commitAtRate(pool, rate, seconds);
   const deadline = performance.now() + 120_000;
   while ([...committedAt.keys()].some((id) => !receivedAt.has(id))) {
     if (performance.now() > deadline) fail(`${name}: only ${receivedAt.size} of ${total} events arrived`);

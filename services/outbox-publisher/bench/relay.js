@@ -19,7 +19,7 @@ import { Kafka, logLevel } from 'kafkajs';
 import pg from 'pg';
 import { progressReporter } from '@platform/runtime';
 import { ServiceProcess, writeBenchResult } from '@platform/testing';
-import { fillOutbox, freshDatabaseUrl } from './database.js';
+import { commitAtRate, fillOutbox, freshDatabaseUrl } from './database.js';
 
 const rows = Number(process.env.BENCH_ROWS ?? 100_000);
 const naiveRows = Number(process.env.BENCH_NAIVE_ROWS ?? 20_000);
@@ -194,7 +194,6 @@ async function benchLatency() {
   const publisher = startPublisher(pool.options.connectionString, topic);
   // Both ends are recorded by event id: a message can reach the consumer before this process has
   // run the COMMIT's callback (a busy event loop), so neither side may assume it comes second.
-  const committedAt = new Map();
   const receivedAt = new Map();
   const consumer = kafka.consumer({ groupId: `bench-latency-${run}` });
   await consumer.connect();
@@ -208,26 +207,7 @@ async function benchLatency() {
   await sleep(3000); // consumer joined, publisher connected
   // One transaction per event, at a steady rate, timed from the moment COMMIT returned.
   const total = rate * seconds;
-  const start = performance.now();
-  const inFlight = [];
-  for (let i = 0; i < total; i += 1) {
-    const due = start + (i * 1000) / rate;
-    const wait = due - performance.now();
-    if (wait > 1) await sleep(wait);
-    const eventId = randomUUID();
-    const user = randomUUID();
-    inFlight.push(
-      pool
-        .query(
-          `insert into outbox (event_id, event_type, event_date_time, environment, event_context, metadata_version, aggregate_type, aggregate_id)
-           values ($1, 'user_created', now(), 'bench', $2, 1, 'user', $3)`,
-          [eventId, { user_id: user, email: `l${i}@x.io`, name: 'Bench', version: 1 }, user],
-        )
-        .then(() => committedAt.set(eventId, performance.now())),
-    );
-  }
-  await Promise.all(inFlight);
-  const achieved = total / ((performance.now() - start) / 1000);
+  const { committedAt, achieved } = await commitAtRate(pool, rate, seconds);
   const deadline = performance.now() + 120_000;
   while (receivedAt.size < total) {
     if (performance.now() > deadline) fail(`only ${receivedAt.size} of ${total} events reached the topic`);
