@@ -106,7 +106,7 @@ async function replay() {
       where status = 'processed' and created_at >= $1 ${returningIds}`,
     [new Date(since)],
   );
-  // --wait follows the replayed rows by id (held in memory: a few bytes per row).
+  // --wait follows the replayed rows by id, held in memory (tens of bytes per row).
   const replayed = result.rows.map((row) => row.id);
   const followed = wait ? await follow('replay', replayed) : {};
   console.log(
