@@ -10,14 +10,9 @@ export const SERVICES = [
   { name: 'clickhouse-sink', portVariable: 'SINK_HTTP_PORT', port: 9464 },
 ];
 
-/** How much `name` (summed over matching labels) grew per second between two scrapes. */
-function ratePerSecond(before, after, seconds, name, labels = {}, filter = () => true) {
-  const total = (samples) =>
-    samples
-      .filter(
-        (s) => s.name === name && filter(s) && Object.entries(labels).every(([k, v]) => s.labels[k] === v),
-      )
-      .reduce((sum, s) => sum + s.value, 0);
+/** How much `name` (summed over the samples `filter` keeps) grew per second between two scrapes. */
+function ratePerSecond(before, after, seconds, name, filter = () => true) {
+  const total = (samples) => sampleValue(samples.filter(filter), name);
   // A counter that went down means the service restarted: count from zero.
   const grown = total(after) - total(before);
   return (grown >= 0 ? grown : total(after)) / seconds;
@@ -88,8 +83,8 @@ export function topFrame(scrapes, interval, now = new Date()) {
     const isRefused = (s) => s.labels.status_code?.startsWith('4');
     return [
       `requests ${fixed(ratePerSecond(before, after, interval, requests))}/s   ` +
-        `5xx ${fixed(ratePerSecond(before, after, interval, requests, {}, isError), 1)}/s   ` +
-        `4xx ${fixed(ratePerSecond(before, after, interval, requests, {}, isRefused), 1)}/s`,
+        `5xx ${fixed(ratePerSecond(before, after, interval, requests, isError), 1)}/s   ` +
+        `4xx ${fixed(ratePerSecond(before, after, interval, requests, isRefused), 1)}/s`,
       `latency p50 ${seconds(quantileBetween(before, after, 'http_server_request_duration_seconds', 0.5))}   ` +
         `p99 ${seconds(quantileBetween(before, after, 'http_server_request_duration_seconds', 0.99))}`,
     ];

@@ -3,7 +3,15 @@ import { Kafka, logLevel } from 'kafkajs';
 import pg from 'pg';
 import { waitFor, type ServiceProcess } from '@platform/testing';
 import { createPlatform, type Platform } from './support/platform.js';
-import { jaegerQueryUrl, linksOf, parentOf, tag, traceSpans, type JaegerSpan } from './support/jaeger.js';
+import {
+  jaegerQueryUrl,
+  jaegerTrace,
+  linksOf,
+  parentOf,
+  tag,
+  traceSpans,
+  type JaegerSpan,
+} from './support/jaeger.js';
 import type * as TraceWaterfall from '../../infra/ops/trace-waterfall.js';
 
 // `./platform trace`'s renderer, drawn here on the real trace of a request.
@@ -156,15 +164,11 @@ describe('tracing: one trace from the HTTP request to the ClickHouse row, in Jae
 
     // `./platform trace` draws this trace: one row per span, the request's server span first at
     // offset 0 (the caller's span is not in Jaeger), each child indented under its parent.
-    const raw = (await (await fetch(`${jaegerQueryUrl()}/api/traces/${traceId}`)).json()) as {
-      data: Parameters<typeof traceWaterfall>[0][];
-    };
-    const drawn = traceWaterfall(raw.data[0]!).split('\n');
-    expect(drawn[0]).toMatch(
-      new RegExp(`^trace ${traceId}: ${raw.data[0]!.spans.length} spans, 3 services, `),
-    );
+    const raw = await jaegerTrace(traceId);
+    const drawn = traceWaterfall(raw!).split('\n');
+    expect(drawn[0]).toMatch(new RegExp(`^trace ${traceId}: ${raw!.spans.length} spans, 3 services, `));
     const drawnRows = drawn.slice(3);
-    expect(drawnRows).toHaveLength(raw.data[0]!.spans.length);
+    expect(drawnRows).toHaveLength(raw!.spans.length);
     expect(drawnRows[0]).toMatch(/^\s+0\.0\s+[\d.]+\s+user-api\s+POST \/users\s+\|█/);
     const rowOf = (service: string, name: string) =>
       drawnRows.findIndex((row) => new RegExp(`\\s${service}\\s+${name}\\s`).test(row));

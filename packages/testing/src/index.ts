@@ -7,3 +7,4 @@ export { parsePrometheusText, sampleValue, scrape } from './prometheus.js';
 export type { Sample } from './prometheus.js';
 export { freePort } from './ports.js';
 export { writeBenchResult } from './bench-result.js';
+export { processCpu, threadCpu } from './proc-cpu.js';

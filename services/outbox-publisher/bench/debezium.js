@@ -26,6 +26,7 @@ import { progressReporter } from '@platform/runtime';
 import { ServiceProcess, writeBenchResult } from '@platform/testing';
 import { startPrivatePostgres } from '../../../test/e2e/support/private-postgres.ts';
 import { commitAtRate, fillOutbox, freshDatabaseUrl } from './database.js';
+import { createTopic, topicCounter } from './kafka.js';
 
 const DEBEZIUM_VERSION = '3.6.1.Final';
 const rows = Number(process.env.BENCH_ROWS ?? 100_000);
@@ -64,24 +65,6 @@ function javaBinary() {
   if (process.env.JAVA_HOME) return path.join(process.env.JAVA_HOME, 'bin/java');
   const temurin = '/usr/lib/jvm/temurin-25-jdk-amd64/bin/java';
   return fs.existsSync(temurin) ? temurin : 'java';
-}
-
-async function createTopic(topic) {
-  const admin = kafka.admin();
-  await admin.connect();
-  await admin.createTopics({ topics: [{ topic, numPartitions: 6 }], waitForLeaders: true });
-  await admin.disconnect();
-}
-
-async function messagesOn(topic) {
-  const admin = kafka.admin();
-  await admin.connect();
-  try {
-    const offsets = await admin.fetchTopicOffsets(topic);
-    return offsets.reduce((sum, { high, low }) => sum + Number(high) - Number(low), 0);
-  } finally {
-    await admin.disconnect();
-  }
 }
 
 /** Our publisher, as `./platform up` runs it (default settings), relaying `url`'s outbox. */
@@ -175,22 +158,24 @@ async function startDebezium(url, topic, tuning = {}) {
 async function drain(start, name) {
   const url = await freshDatabaseUrl(`peer_bench_${name.replaceAll('-', '_')}_drain`, server.url);
   const topic = `bench-peer-${run}-${name}-drain`;
-  await createTopic(topic);
+  await createTopic(kafka, topic);
   const relay = await start(url, topic);
   const db = new pg.Client({ connectionString: url });
   await db.connect();
+  const onTopic = await topicCounter(kafka, topic); // connected before the clock starts
   await fillOutbox(db, rows);
   const committed = performance.now();
   let seen;
   const deadline = committed + 600_000;
   const progress = progressReporter(`[bench] ${name} drain`, rows, process.stdout);
-  while ((seen = await messagesOn(topic)) < rows) {
+  while ((seen = await onTopic.count()) < rows) {
     if (performance.now() > deadline) fail(`${name}: only ${seen} of ${rows} rows reached the topic`);
     progress.update(seen);
     await sleep(100);
   }
   const elapsed = (performance.now() - committed) / 1000;
   progress.finish(seen);
+  await onTopic.close();
   await relay.stop();
   await db.end();
   return rows / elapsed;
@@ -201,7 +186,7 @@ async function latency(start, name, eventIdOf) {
   const url = await freshDatabaseUrl(`peer_bench_${name.replaceAll('-', '_')}_latency`, server.url);
   const pool = new pg.Pool({ connectionString: url, max: 30 });
   const topic = `bench-peer-${run}-${name}-latency`;
-  await createTopic(topic);
+  await createTopic(kafka, topic);
   const relay = await start(url, topic);
   const receivedAt = new Map();
   const consumer = kafka.consumer({ groupId: topic });

@@ -20,6 +20,7 @@ import pg from 'pg';
 import { progressReporter } from '@platform/runtime';
 import { ServiceProcess, writeBenchResult } from '@platform/testing';
 import { commitAtRate, fillOutbox, freshDatabaseUrl } from './database.js';
+import { createTopic } from './kafka.js';
 
 const rows = Number(process.env.BENCH_ROWS ?? 100_000);
 const naiveRows = Number(process.env.BENCH_NAIVE_ROWS ?? 20_000);
@@ -50,13 +51,6 @@ async function freshDatabase(name) {
 
 const count = async (pool, where) =>
   Number((await pool.query(`select count(*) from outbox where ${where}`)).rows[0].count);
-
-async function createTopic(topic) {
-  const admin = kafka.admin();
-  await admin.connect();
-  await admin.createTopics({ topics: [{ topic, numPartitions: 6 }], waitForLeaders: true });
-  await admin.disconnect();
-}
 
 // The records exactly as the publisher builds them, encoded through the registry once.
 async function encodedMessages(pool, topic) {
@@ -134,7 +128,7 @@ async function benchRawProducer() {
   const pool = await freshDatabase('relay_bench_raw');
   await fillOutbox(pool, rows);
   const topic = `bench-raw-${run}`;
-  await createTopic(topic);
+  await createTopic(kafka, topic);
   const messages = await encodedMessages(pool, topic);
   await pool.end();
   const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
@@ -156,7 +150,7 @@ async function benchNaiveLoop() {
   const pool = await freshDatabase('relay_bench_naive');
   await fillOutbox(pool, naiveRows);
   const topic = `bench-naive-${run}`;
-  await createTopic(topic);
+  await createTopic(kafka, topic);
   const messages = new Map((await encodedMessages(pool, topic)).map((m) => [m.id, m]));
   const producer = kafka.producer();
   await producer.connect();
@@ -190,7 +184,7 @@ async function benchLatency() {
   const pool = await freshDatabase('relay_bench_latency');
   pool.options.max = 30; // enough connections to commit 1000 single-row transactions a second
   const topic = `bench-latency-${run}`;
-  await createTopic(topic);
+  await createTopic(kafka, topic);
   const publisher = startPublisher(pool.options.connectionString, topic);
   // Both ends are recorded by event id: a message can reach the consumer before this process has
   // run the COMMIT's callback (a busy event loop), so neither side may assume it comes second.

@@ -21,7 +21,7 @@ import http from 'node:http';
 import path from 'node:path';
 import autocannon from 'autocannon';
 import pg from 'pg';
-import { recreateDatabase, writeBenchResult } from '@platform/testing';
+import { processCpu, recreateDatabase, writeBenchResult } from '@platform/testing';
 import { DEV_AUDIENCE, DEV_ISSUER, ensureDevKeys, mintDevToken } from '../dist/dev-auth.js';
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 20);
@@ -227,8 +227,8 @@ async function pacedLoad(rate) {
 
 /** User + system CPU time of a process so far, in milliseconds (from /proc; Linux only). */
 function cpuMillis(pid) {
-  const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-  return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // utime + stime, 100 ticks/s
+  const { user, system } = processCpu(pid);
+  return (user + system) * 1000;
 }
 
 function summary(result) {

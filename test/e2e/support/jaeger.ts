@@ -22,17 +22,26 @@ export function jaegerQueryUrl(): string {
   return url;
 }
 
+/** One trace as Jaeger's query API returns it (GET /api/traces/{id}: data[0]); undefined if none. */
+export interface JaegerTrace {
+  traceID: string;
+  spans: (Omit<JaegerSpan, 'service'> & { duration: number })[];
+  processes: Record<string, { serviceName: string }>;
+}
+
+export async function jaegerTrace(traceId: string): Promise<JaegerTrace | undefined> {
+  const response = await fetch(`${jaegerQueryUrl()}/api/traces/${traceId}`);
+  if (response.status === 404) return undefined;
+  if (!response.ok) throw new Error(`Jaeger answered ${response.status} for trace ${traceId}`);
+  return ((await response.json()) as { data: JaegerTrace[] }).data[0];
+}
+
 /** The spans of one trace (empty while Jaeger has none of it). */
 export async function traceSpans(traceId: string): Promise<JaegerSpan[]> {
-  const response = await fetch(`${jaegerQueryUrl()}/api/traces/${traceId}`);
-  if (response.status === 404) return [];
-  if (!response.ok) throw new Error(`Jaeger answered ${response.status} for trace ${traceId}`);
-  const body = (await response.json()) as {
-    data: { spans: Omit<JaegerSpan, 'service'>[]; processes: Record<string, { serviceName: string }> }[];
-  };
-  return (body.data[0]?.spans ?? []).map((span) => ({
+  const trace = await jaegerTrace(traceId);
+  return (trace?.spans ?? []).map((span) => ({
     ...span,
-    service: body.data[0]!.processes[span.processID]!.serviceName,
+    service: trace!.processes[span.processID]!.serviceName,
   }));
 }
 
