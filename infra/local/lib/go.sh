@@ -3,11 +3,11 @@
 # its dependencies: `go install pkg@version` cannot build Jaeger or Prometheus (their go.mod files
 # carry replace directives, and Jaeger's v2 tags do not match its module path).
 
-# go_build_cached <what> <module dir> <package> <binary>: builds <package> into <binary> unless it
-# is there already. -mod=readonly: every module must match the committed go.sum, so no checksum
+# go_build_cached <what> <module dir> <package> <binary> [ldflags]: builds <package> into <binary>
+# unless it is there already (ldflags: e.g. the -X that stamps a program's version). -mod=readonly: every module must match the committed go.sum, so no checksum
 # database is consulted. Go's module cache (~/go/pkg/mod) is reused between builds.
 go_build_cached() {
-  local what="$1" module_dir="$2" package="$3" binary="$4"
+  local what="$1" module_dir="$2" package="$3" binary="$4" ldflags="${5:-}"
   [[ -x "$binary" ]] && return 0
   command -v go >/dev/null || die "Go is needed to build $what"
   local build_log="$LOG_DIR/$(basename "$binary")-build.log" start
@@ -15,7 +15,7 @@ go_build_cached() {
   log "building $what from the Go module proxy (first time only; a few minutes)"
   mkdir -p "$(dirname "$binary")"
   (cd "$module_dir" &&
-    GOFLAGS="-mod=readonly -buildvcs=false" go build -trimpath -o "$binary.partial" "$package") \
+    GOFLAGS="-mod=readonly -buildvcs=false" go build -trimpath -ldflags="$ldflags" -o "$binary.partial" "$package") \
     >"$build_log" 2>&1 ||
     { tail -n 20 "$build_log" >&2; die "building $what failed; see $build_log"; }
   mv "$binary.partial" "$binary"
