@@ -3,6 +3,8 @@
 import path from 'node:path';
 
 const resultsDir = path.join(import.meta.dirname, 'test-results');
+// Starts the containers test stack when TEST_STACK=containers (packages/testing, container-stack.ts).
+const testStack = path.join(import.meta.dirname, 'packages/testing/dist');
 
 export function jestConfig(overrides = {}) {
   const workspace = path.basename(process.cwd());
@@ -16,6 +18,8 @@ export function jestConfig(overrides = {}) {
     moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
     testMatch: ['<rootDir>/test/**/*.test.ts'],
     testTimeout: 60_000,
+    globalSetup: path.join(testStack, 'jest-global-setup.js'),
+    globalTeardown: path.join(testStack, 'jest-global-teardown.js'),
     reporters: [
       'default',
       // Read by infra/ci/summarize.js to print the run's "N passed, N failed" line.

@@ -1,4 +1,6 @@
-# syntax=docker/dockerfile:1
+# Needs BuildKit (RUN --mount), built into Docker since 23.0 and into 20.10's daemon. No
+# "# syntax=" line: the builtin Dockerfile frontend is enough, and engines without an image
+# registry cannot pull another.
 #
 # One image recipe for the three services. SERVICE names the service's folder under services/;
 # the build context is the repository root:
@@ -41,13 +43,15 @@ RUN --mount=type=cache,target=/root/.npm \
 COPY turbo.json tsconfig.base.json ./
 COPY packages packages
 COPY schemas schemas
+# Every service's sources, not only this one's: "<name>..." below builds the service and every
+# workspace it depends on, dev dependencies included (the publisher's tests use the user API's).
+COPY services services
 # Declared only here: every RUN after an ARG depends on its value, so the layers above are
 # shared by the three services' builds.
 ARG SERVICE
 RUN test -n "${SERVICE}" && test -f "services/${SERVICE}/package.json" || \
       { echo "build arg SERVICE must name a folder under services/ (got '${SERVICE}')" >&2; exit 1; }
-COPY services/${SERVICE} services/${SERVICE}
-# "<name>..." builds the service and every workspace it depends on (dependencies first).
+# Dependencies first; only this service's output goes into the image.
 RUN npx turbo run build --filter="@platform/${SERVICE}..." --output-logs=errors-only
 # Gather the compiled output, keeping its paths: the workspace packages resolve through the
 # node_modules/@platform/* symlinks to packages/*/dist.
@@ -67,7 +71,10 @@ RUN --mount=type=cache,target=/root/.npm \
     npm install --omit=dev --workspace "services/${SERVICE}" --include-workspace-root=false \
       --ignore-scripts --no-audit --no-fund
 COPY --from=build /out/ ./
-# Files stay owned by root: the service can read its code but not change it.
+# Files stay owned by root: the service can read its code but not change it. /data is the one
+# writable place, for the sink's embedded ClickHouse engine when no server is configured
+# (CLICKHOUSE_DATA_DIR=/data/..., with a volume on /data).
+RUN install -d -o node -g node /data
 USER node
 WORKDIR /app/services/${SERVICE}
 # The services drain on SIGTERM (see runService in packages/runtime); node runs as PID 1 and

@@ -20,6 +20,9 @@ OFFLINE_BUILD_LOG="$LOG_DIR/docker-images.log"
 # The npm the Node image carries: the one ./platform runs on the host.
 OFFLINE_NPM_VERSION="${OFFLINE_NPM_VERSION:-$(npm --version 2>/dev/null || echo 11.6.2)}"
 
+# The certificate authorities the host trusts (see node.Dockerfile).
+OFFLINE_HOST_CA_FILE="${SSL_CERT_FILE:-/etc/ssl/certs/ca-certificates.crt}"
+
 offline_recipe_hash() { cat "$@" | sha1sum | cut -c1-12; }
 
 offline_image_current() {
@@ -96,11 +99,21 @@ offline_prometheus_build() {
     github.com/prometheus/prometheus/cmd/prometheus "$OFFLINE_PROMETHEUS_BIN"
 }
 
+# Single-file inputs count by content (a changed CA bundle rebuilds the image); directories from
+# the cache by their versioned name.
+offline_inputs_hash() {
+  while (($#)); do
+    if [[ -f "$1" ]]; then sha1sum <"$1"; else echo "$1"; fi
+    shift 2
+  done | sha1sum | cut -c1-12
+}
+
 # offline_simple_image <image> <Dockerfile> <base arg> [<source> <name in context>]...
 offline_simple_image() {
   local image="$1" dockerfile="$OFFLINE_DIR/$2" base_arg="$3" hash ctx
   shift 3
-  hash=$(echo "$image $base_arg $(offline_recipe_hash "$dockerfile" "$OFFLINE_DIR"/*.sh)" | sha1sum | cut -c1-12)
+  hash=$(echo "$image $base_arg $(offline_recipe_hash "$dockerfile" "$OFFLINE_DIR"/*.sh) $(offline_inputs_hash "$@")" |
+    sha1sum | cut -c1-12)
   offline_image_current "$image" "$hash" && return 0
   ctx=$(offline_context "$@")
   offline_image_build "$image" "$hash" "$dockerfile" "$ctx" --build-arg "$base_arg"
@@ -115,7 +128,7 @@ offline_images() {
   offline_base_image
   local base="BASE_IMAGE=$OFFLINE_BASE_IMAGE" java="JAVA_IMAGE=$OFFLINE_JAVA_IMAGE"
   offline_simple_image "$OFFLINE_NODE_IMAGE" node.Dockerfile "$base" \
-    "$CACHE_DIR/node-$NODE_VERSION" node "$(offline_npm)" npm
+    "$CACHE_DIR/node-$NODE_VERSION" node "$(offline_npm)" npm "$OFFLINE_HOST_CA_FILE" host-ca-certificates.crt
   offline_simple_image "$OFFLINE_POSTGRES_IMAGE" postgres.Dockerfile "$base"
   offline_simple_image "$OFFLINE_JAVA_IMAGE" java.Dockerfile "$base"
   offline_kafka_libs

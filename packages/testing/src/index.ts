@@ -8,3 +8,11 @@ export type { Sample } from './prometheus.js';
 export { freePort } from './ports.js';
 export { writeBenchResult } from './bench-result.js';
 export { processCpu, threadCpu } from './proc-cpu.js';
+export {
+  chooseTestStack,
+  containerSpecs,
+  containerStackEnv,
+  containerStackOptions,
+  TestStackError,
+} from './container-stack.js';
+export type { ContainerSpec, ContainerStackOptions, TestStackKind } from './container-stack.js';
