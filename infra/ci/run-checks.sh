@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Every check of the test command, in order: format, lint, build (strict type-check), the
 # Prometheus config and alert rules (promtool), then each workspace's jest suites on the stack's
-# Kafka, then the Kafka-facing suites on the other supported Kafka line. Expects Node,
+# Kafka, then the Kafka-facing suites on the other supported Kafka line and on containers, and
+# docker-compose.yml on a Docker engine. Expects Node,
 # dependencies and the stack to be ready (./platform test).
 # Every step runs even when an earlier one failed, so one run reports everything.
 set -uo pipefail
@@ -43,5 +44,22 @@ if [[ -n "$other" && "$other" != "${LOCAL_KAFKA_VERSION:-}" ]]; then
   TEST_RESULTS_LABEL="kafka-$other" bash infra/local/with-kafka.sh "$other" "${run_suites[@]}" \
     --filter=@platform/kafka --filter=@platform/outbox-publisher --filter=@platform/clickhouse-sink \
     --filter=@platform/system-tests || echo "failed test-runner-kafka-$other" >>"$checks_file"
+fi
+# The Kafka-facing suites and e2e once more on a test stack in containers (testcontainers,
+# packages/testing/src/container-stack.ts), then docker-compose.yml itself, when ./platform test
+# made a Docker engine and the stand-in images ready (TEST_CONTAINERS=1).
+if [[ "${TEST_CONTAINERS:-}" == "1" ]]; then
+  echo "[checks] Kafka-facing suites and e2e on containers"
+  # The SASL_SSL listener is the local broker's; the containers' broker has only PLAINTEXT.
+  TEST_RESULTS_LABEL="containers" TEST_STACK=containers env -u LOCAL_KAFKA_SASL_SSL_BROKERS "${run_suites[@]}" \
+    --filter=@platform/kafka --filter=@platform/outbox-publisher --filter=@platform/clickhouse-sink \
+    --filter=@platform/system-tests || echo "failed test-runner-containers" >>"$checks_file"
+  echo "[checks] docker-compose.yml on the Docker engine"
+  (cd test && TEST_RESULTS_LABEL="docker-compose" TEST_STACK=local TEST_DOCKER_COMPOSE=1 \
+    npm test --silent -- e2e/docker-compose) || echo "failed docker-compose" >>"$checks_file"
+elif [[ "${TEST_CONTAINERS:-}" == "failed" ]]; then
+  echo "failed docker-setup" >>"$checks_file"
+else
+  echo "skipped containers" >>"$checks_file"
 fi
 node infra/ci/summarize.js "$results_dir" "$checks_file"

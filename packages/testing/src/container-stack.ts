@@ -23,7 +23,8 @@ export class TestStackError extends Error {
 export function chooseTestStack(env: NodeJS.ProcessEnv, dockerAnswers: () => boolean): TestStackKind {
   const chosen = env.TEST_STACK?.trim();
   if (chosen === 'local' || chosen === 'containers') return chosen;
-  if (chosen) throw new TestStackError(`TEST_STACK must be "local" or "containers" (got ${JSON.stringify(chosen)})`);
+  if (chosen)
+    throw new TestStackError(`TEST_STACK must be "local" or "containers" (got ${JSON.stringify(chosen)})`);
   const addressGiven = Boolean(env.DATABASE_URL || env.KAFKA_BROKERS || env.SCHEMA_REGISTRY_URL);
   return !addressGiven && dockerAnswers() ? 'containers' : 'local';
 }

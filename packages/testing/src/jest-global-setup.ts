@@ -17,5 +17,9 @@ export default async function globalSetup(): Promise<void> {
   log('starting PostgreSQL, Kafka and the schema registry in containers');
   globalThis.platformTestStack = await startContainerStack(options, log);
   Object.assign(process.env, globalThis.platformTestStack.env);
-  log(`suites use ${Object.entries(globalThis.platformTestStack.env).map(([k, v]) => `${k}=${v}`).join(' ')}`);
+  log(
+    `suites use ${Object.entries(globalThis.platformTestStack.env)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(' ')}`,
+  );
 }

@@ -135,11 +135,11 @@ export type Platform = Awaited<ReturnType<typeof createPlatform>>;
 const SINK_QUERY_TOKEN = 'e2e-query-token-0123456789abcdef';
 
 /** Runs a read-only query through the sink's POST /query. */
-export async function sinkQuery<Row>(sinkUrl: string, sql: string): Promise<Row[]> {
+export async function sinkQuery<Row>(sinkUrl: string, sql: string, token = SINK_QUERY_TOKEN): Promise<Row[]> {
   const response = await fetch(`${sinkUrl}/query`, {
     method: 'POST',
     body: sql,
-    headers: { Authorization: `Bearer ${SINK_QUERY_TOKEN}` },
+    headers: { Authorization: `Bearer ${token}` },
   });
   const body = (await response.json()) as { rows?: Row[]; error?: string };
   if (!response.ok) throw new Error(body.error);
