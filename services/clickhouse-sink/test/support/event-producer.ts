@@ -82,13 +82,24 @@ export async function produceEvents(
   await producer.disconnect();
 }
 
-/** The committed offset of a group per partition (-1 when nothing is committed). */
+/**
+ * The committed offset of a group per partition (-1 when nothing is committed). On a new broker
+ * the group's coordinator may still be moving (NOT_COORDINATOR), which kafkajs's admin reports
+ * instead of retrying: retriable errors are retried here for a few seconds.
+ */
 export async function committedOffsets(groupId: string, topic: string): Promise<Map<number, number>> {
   const admin = kafka().admin();
   await admin.connect();
   try {
-    const [result] = await admin.fetchOffsets({ groupId, topics: [topic] });
-    return new Map((result?.partitions ?? []).map((p) => [p.partition, Number(p.offset)]));
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        const [result] = await admin.fetchOffsets({ groupId, topics: [topic] });
+        return new Map((result?.partitions ?? []).map((p) => [p.partition, Number(p.offset)]));
+      } catch (error) {
+        if (!(error as { retriable?: boolean }).retriable || attempt >= 20) throw error;
+        await new Promise((resolve) => setTimeout(resolve, 250));
+      }
+    }
   } finally {
     await admin.disconnect();
   }
