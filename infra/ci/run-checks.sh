@@ -51,10 +51,8 @@ fi
 if [[ "${TEST_CONTAINERS:-}" == "1" ]]; then
   echo "[checks] Kafka-facing suites and e2e on containers"
   # The SASL_SSL listener is the local broker's; the containers' broker has only PLAINTEXT.
-  # The publisher's suites are not in it yet: on containers 9 of its 28 tests timed out in the one
-  # run so far (issue 17 stays open for them).
   TEST_RESULTS_LABEL="containers" TEST_STACK=containers env -u LOCAL_KAFKA_SASL_SSL_BROKERS "${run_suites[@]}" \
-    --filter=@platform/kafka --filter=@platform/clickhouse-sink \
+    --filter=@platform/kafka --filter=@platform/outbox-publisher --filter=@platform/clickhouse-sink \
     --filter=@platform/system-tests || echo "failed test-runner-containers" >>"$checks_file"
   echo "[checks] docker-compose.yml on the Docker engine"
   (cd test && TEST_RESULTS_LABEL="docker-compose" TEST_STACK=local TEST_DOCKER_COMPOSE=1 \

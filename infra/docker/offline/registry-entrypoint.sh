@@ -14,9 +14,22 @@ until curl -sf -o /dev/null "$api/subjects"; do
   kill -0 "$pid" 2>/dev/null || { wait "$pid"; exit $?; }
   sleep 1
 done
-curl -sf -o /dev/null -X PUT -H 'Content-Type: application/vnd.schemaregistry.v1+json' \
-  --data "{\"compatibility\":\"${REGISTRY_COMPATIBILITY:-BACKWARD}\"}" "$api/config"
-echo "registry-entrypoint: ready on port $port, compatibility ${REGISTRY_COMPATIBILITY:-BACKWARD}"
+# Retried, and never fatal: a client setting it at the same moment (the test-stack runner does)
+# makes Apicurio answer 409 "rule already exists" to one of the two, and a failed PUT must not
+# take the running registry down with this script.
+compatibility="${REGISTRY_COMPATIBILITY:-BACKWARD}"
+for attempt in 1 2 3 4 5; do
+  code=$(curl -s -o /dev/null -w '%{http_code}' -X PUT -H 'Content-Type: application/vnd.schemaregistry.v1+json' \
+    --data "{\"compatibility\":\"$compatibility\"}" "$api/config") || code=000
+  [[ "$code" == 200 ]] && break
+  echo "registry-entrypoint: setting the global compatibility answered HTTP $code (attempt $attempt of 5)" >&2
+  sleep 1
+done
+if [[ "$code" == 200 ]]; then
+  echo "registry-entrypoint: ready on port $port, compatibility $compatibility"
+else
+  echo "registry-entrypoint: ready on port $port, but the global compatibility is not set (HTTP $code)" >&2
+fi
 # A trapped signal interrupts the first wait; the second one collects the JVM's exit status.
 set +e
 wait "$pid"
