@@ -6,6 +6,11 @@ import {
   postgresConnection,
   progressReporter,
 } from '@platform/runtime';
+import { createOutboxAudit } from './adapters/postgres/outbox-audit.js';
+import { createSinkQueryWarehouse } from './adapters/warehouse/sink-query-warehouse.js';
+import { createAudit, describeAudit } from './audit.js';
+import { loadAuditConfig } from './config.js';
+import { AuditInputError, auditWindow } from './domain/audit.js';
 
 // Operator commands on the outbox (DATABASE_URL from the environment):
 //   stats                          pending, failed, held back, oldest pending age
@@ -15,8 +20,15 @@ import {
 //   ... --wait                     (requeue, replay) then follow the publisher until every one
 //                                  of those rows is published or failed again, with progress
 //                                  (done/total, rate, ETA) on stderr
+//   audit [--since T] [--until T] [--settle-minutes N] [--repair [--wait]]
+//                                  reconciles the outbox with the warehouse (through the sink's
+//                                  /query: SINK_QUERY_URL, SINK_QUERY_TOKEN) per hour and event
+//                                  type and names the events only one side has; exit code 3 when
+//                                  they differ. --repair publishes the missing processed ones
+//                                  again through the replay path.
 const usage =
-  'usage: outbox-cli stats | requeue (--all | --id <id> [--id <id>...]) [--wait] | replay --since <ISO-8601 time> [--wait]';
+  'usage: outbox-cli stats | requeue (--all | --id <id> [--id <id>...]) [--wait] | replay --since <ISO-8601 time> [--wait]\n' +
+  '       | audit [--since <ISO-8601 time>] [--until <ISO-8601 time>] [--settle-minutes <n>] [--repair [--wait]]';
 
 function fail(message: string): never {
   process.stderr.write(`outbox-cli: ${message}\n${usage}\n`);
@@ -114,7 +126,53 @@ async function replay() {
   );
 }
 
-const commands: Record<string, () => Promise<void>> = { stats, requeue, replay };
+/** An optional ISO-8601 time flag. */
+function timeFlag(name: string): Date | undefined {
+  const [value] = flag(name);
+  if (value === undefined) return undefined;
+  if (Number.isNaN(Date.parse(value))) fail(`${name} takes an ISO-8601 time (got ${JSON.stringify(value)})`);
+  return new Date(value);
+}
+
+async function audit() {
+  const config = loadConfigOrExit('outbox-cli', () => loadAuditConfig());
+  const [settle = '5'] = flag('--settle-minutes');
+  if (!/^\d+$/.test(settle)) fail('--settle-minutes takes a whole number of minutes');
+  const repair = args.includes('--repair');
+  if (wait && !repair) fail('--wait follows what --repair publishes again');
+  let window;
+  try {
+    window = auditWindow({
+      since: timeFlag('--since'),
+      until: timeFlag('--until'),
+      now: new Date(),
+      settleMs: Number(settle) * 60_000,
+      retentionMs: config.retentionMs,
+    });
+  } catch (error) {
+    if (error instanceof AuditInputError) fail(error.message);
+    throw error;
+  }
+  const auditor = createAudit({
+    committed: createOutboxAudit(pool),
+    stored: createSinkQueryWarehouse({
+      sinkUrl: config.sink.url,
+      token: config.sink.queryToken,
+      ...config.warehouse,
+    }),
+    progress: (label, total) => progressReporter(label, total),
+  });
+  const report = await auditor.run(window);
+  const result: Record<string, unknown> = describeAudit(report);
+  if (repair) {
+    const republished = await auditor.repair(report);
+    result.repair = { republished: republished.length, ...(wait ? await follow('repair', republished) : {}) };
+  }
+  console.log(JSON.stringify(result, null, 2));
+  if (!result.matches) process.exitCode = 3;
+}
+
+const commands: Record<string, () => Promise<void>> = { stats, requeue, replay, audit };
 const run = command ? commands[command] : undefined;
 if (!run) fail(command ? `unknown command "${command}"` : 'no command');
 try {

@@ -109,3 +109,36 @@ export function loadPublisherConfig(env: NodeJS.ProcessEnv = process.env): Publi
     http: { host: e.PUBLISHER_HTTP_HOST, port: e.PUBLISHER_HTTP_PORT },
   });
 }
+
+const identifier = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { message: 'expected a plain identifier' });
+
+/** What `outbox-cli audit` reads: the outbox, and the warehouse through the sink's /query. */
+export interface AuditConfig {
+  database: PostgresConnection;
+  /** The sink's HTTP address (SINK_HTTP_PORT) and its /query token. */
+  sink: { url: string; queryToken: string };
+  /** The sink's table (its CLICKHOUSE_DATABASE and CLICKHOUSE_TABLE). */
+  warehouse: { database: string; table: string };
+  /** The publisher's: older processed rows may be gone, so the audit starts after it. */
+  retentionMs: number;
+}
+
+export function loadAuditConfig(env: NodeJS.ProcessEnv = process.env): AuditConfig {
+  const e = parseEnv(
+    {
+      DATABASE_URL: envShape.DATABASE_URL,
+      SINK_QUERY_URL: envField.url(['http:', 'https:']).default('http://127.0.0.1:9464'),
+      SINK_QUERY_TOKEN: z.string().min(24, { message: "must be at least 24 characters (the sink's token)" }),
+      CLICKHOUSE_DATABASE: identifier.default('analytics'),
+      CLICKHOUSE_TABLE: identifier.default('event_log'),
+      OUTBOX_RETENTION_HOURS: envShape.OUTBOX_RETENTION_HOURS,
+    },
+    env,
+  );
+  return Object.freeze({
+    database: postgresConnection(e.DATABASE_URL),
+    sink: { url: e.SINK_QUERY_URL.replace(/\/+$/, ''), queryToken: e.SINK_QUERY_TOKEN },
+    warehouse: { database: e.CLICKHOUSE_DATABASE, table: e.CLICKHOUSE_TABLE },
+    retentionMs: e.OUTBOX_RETENTION_HOURS * 3_600_000,
+  });
+}
