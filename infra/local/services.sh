@@ -27,16 +27,20 @@ service_up() {
   done
 }
 
+# The sink's /query wants a token of its own; one is made once and kept beside the API's keys.
+sink_query_env() {
+  export AUTH_DEV_KEYS_DIR="${AUTH_DEV_KEYS_DIR:-$STATE_DIR/auth}"
+  mkdir -p "$AUTH_DEV_KEYS_DIR"
+  local query_token="$AUTH_DEV_KEYS_DIR/sink-query-token"
+  [[ -f "$query_token" ]] || (umask 077 && head -c 24 /dev/urandom | base64 | tr '+/' '-_' >"$query_token")
+  export SINK_QUERY_TOKEN="${SINK_QUERY_TOKEN:-$(cat "$query_token")}"
+}
+
 # The API accepts only signed bearer tokens. Locally there is no OIDC provider, so the platform
 # makes a development key set once (.local-stack/auth) and the API trusts it; `npm run --silent
 # token -w @platform/user-api` signs tokens with it. Set AUTH_JWKS_URL to use a real provider.
 auth_env() {
-  export AUTH_DEV_KEYS_DIR="${AUTH_DEV_KEYS_DIR:-$STATE_DIR/auth}"
-  mkdir -p "$AUTH_DEV_KEYS_DIR"
-  # The sink's /query wants a token of its own; one is made once and kept beside the keys.
-  local query_token="$AUTH_DEV_KEYS_DIR/sink-query-token"
-  [[ -f "$query_token" ]] || (umask 077 && head -c 24 /dev/urandom | base64 | tr '+/' '-_' >"$query_token")
-  export SINK_QUERY_TOKEN="${SINK_QUERY_TOKEN:-$(cat "$query_token")}"
+  sink_query_env
   if [[ -n "${AUTH_JWKS_URL:-}" ]]; then return 0; fi
   (cd "$ROOT_DIR/services/user-api" &&
     node --input-type=module -e "import { ensureDevKeys } from './dist/dev-auth.js'; await ensureDevKeys(process.env.AUTH_DEV_KEYS_DIR)") ||

@@ -108,7 +108,8 @@ export function createAudit(deps: {
         missing: [],
         extra: [],
       };
-      const progress = differing.length > 0 ? deps.progress?.('audit: differing buckets', differing.length) : undefined;
+      const progress =
+        differing.length > 0 ? deps.progress?.('audit: differing buckets', differing.length) : undefined;
       for (const [done, bucket] of differing.entries()) {
         const parts = await partsToList(range, bucket.key, Math.max(bucket.committed, bucket.stored));
         for (const part of parts) {

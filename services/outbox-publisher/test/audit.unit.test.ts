@@ -1,5 +1,11 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { createAudit, describeAudit, type AuditRange, type CommittedEvents, type StoredEvents } from '../src/audit.js';
+import {
+  createAudit,
+  describeAudit,
+  type AuditRange,
+  type CommittedEvents,
+  type StoredEvents,
+} from '../src/audit.js';
 import {
   AuditInputError,
   auditWindow,
@@ -47,13 +53,23 @@ describe('auditWindow', () => {
 
   it('refuses a range that is empty once limited', () => {
     expect(() =>
-      auditWindow({ since: at('2026-12-02T12:28:00.000Z'), now, settleMs: 5 * 60_000, retentionMs: 24 * HOUR }),
+      auditWindow({
+        since: at('2026-12-02T12:28:00.000Z'),
+        now,
+        settleMs: 5 * 60_000,
+        retentionMs: 24 * HOUR,
+      }),
     ).toThrow(AuditInputError);
   });
 });
 
 describe('differingBuckets', () => {
-  const bucket = (hour: string, events: number, idHash: string, eventType = 'user_created'): BucketSummary => ({
+  const bucket = (
+    hour: string,
+    events: number,
+    idHash: string,
+    eventType = 'user_created',
+  ): BucketSummary => ({
     hour,
     eventType,
     hashPrefix: '',
@@ -62,7 +78,12 @@ describe('differingBuckets', () => {
   });
 
   it('names buckets whose count or id hash differ, or that only one side has', () => {
-    const committed = [bucket('h1', 3, 'a'), bucket('h2', 3, 'b'), bucket('h3', 3, 'c'), bucket('h4', 1, 'd')];
+    const committed = [
+      bucket('h1', 3, 'a'),
+      bucket('h2', 3, 'b'),
+      bucket('h3', 3, 'c'),
+      bucket('h4', 1, 'd'),
+    ];
     const stored = [bucket('h1', 3, 'a'), bucket('h2', 2, 'x'), bucket('h3', 3, 'y'), bucket('h5', 1, 'e')];
     expect(differingBuckets(committed, stored).map((d) => [d.key.hour, d.committed, d.stored])).toEqual([
       ['h2', 3, 2],
@@ -110,10 +131,15 @@ interface MemoryEvent {
 }
 const digest = (id: string) => createHash('md5').update(id).digest('hex');
 const inRange = (e: MemoryEvent, range: AuditRange) =>
-  e.time >= range.from.getTime() && e.time < range.to.getTime() && (range.eventType ?? e.eventType) === e.eventType;
+  e.time >= range.from.getTime() &&
+  e.time < range.to.getTime() &&
+  (range.eventType ?? e.eventType) === e.eventType;
 
 function summaries(events: MemoryEvent[], range: AuditRange, digits: number) {
-  const buckets = new Map<string, { hour: string; eventType: string; hashPrefix: string; ids: Set<string>; rows: number }>();
+  const buckets = new Map<
+    string,
+    { hour: string; eventType: string; hashPrefix: string; ids: Set<string>; rows: number }
+  >();
   for (const e of events.filter((e) => inRange(e, range))) {
     const hour = new Date(Math.floor(e.time / HOUR) * HOUR).toISOString();
     const hashPrefix = digest(e.eventId).slice(0, digits);
@@ -152,7 +178,11 @@ function memorySides(committed: MemoryEvent[], stored: MemoryEvent[]) {
     summaries: async (range, digits) => summaries(stored, range, digits),
     eventIds: async (range, prefix) => {
       const found = [
-        ...new Set(stored.filter((e) => inRange(e, range) && digest(e.eventId).startsWith(prefix)).map((e) => e.eventId)),
+        ...new Set(
+          stored
+            .filter((e) => inRange(e, range) && digest(e.eventId).startsWith(prefix))
+            .map((e) => e.eventId),
+        ),
       ];
       listed.stored += found.length;
       return found;
@@ -175,7 +205,9 @@ describe('createAudit', () => {
   it('finds nothing when both sides hold the same events, duplicates awaiting merge aside', async () => {
     const committed = [...events(300), ...events(60, 'user_updated')];
     const sides = memorySides(committed, [...committed, committed[5]!]);
-    const report = await createAudit({ committed: sides.committedSide, stored: sides.storedSide }).run(window);
+    const report = await createAudit({ committed: sides.committedSide, stored: sides.storedSide }).run(
+      window,
+    );
     expect(report).toMatchObject({ committed: 360, stored: 360, duplicateRowsAwaitingMerge: 1, buckets: 6 });
     expect(report.differingBuckets).toEqual([]);
     expect(sides.listed).toEqual({ committed: 0, stored: 0 });
@@ -186,7 +218,12 @@ describe('createAudit', () => {
     const committed = events(30_000);
     committed[10]!.status = 'pending';
     const lost = [committed[10]!, committed[20_000]!, committed[20_001]!];
-    const extra: MemoryEvent = { eventId: randomUUID(), eventType: 'user_created', time: start + 10, status: 'processed' };
+    const extra: MemoryEvent = {
+      eventId: randomUUID(),
+      eventType: 'user_created',
+      time: start + 10,
+      status: 'processed',
+    };
     const sides = memorySides(committed, [...committed.filter((e) => !lost.includes(e)), extra]);
     const audit = createAudit({ committed: sides.committedSide, stored: sides.storedSide, listLimit: 1000 });
 
@@ -198,7 +235,10 @@ describe('createAudit', () => {
     // 10,000 events an hour: split into 16 parts, only those holding a difference are listed
     expect(sides.listed.committed).toBeLessThan(4 * 1000);
     const described = describeAudit(report);
-    expect(described).toMatchObject({ matches: false, missing: { total: 3, processed: 2, pending: 1, failed: 0 } });
+    expect(described).toMatchObject({
+      matches: false,
+      missing: { total: 3, processed: 2, pending: 1, failed: 0 },
+    });
     expect(described.extra.total).toBe(1);
 
     // Repair publishes again only what was published and not stored; the pending one is on its way.

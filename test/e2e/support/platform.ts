@@ -92,6 +92,8 @@ export async function createPlatform(
     /** What a client allowed to read and write sends. */
     authHeader: { Authorization: `Bearer ${token}` },
     databaseUrl: database.url,
+    /** The sink's embedded ClickHouse directory (open it only while no sink runs). */
+    dataDir,
     processes,
     start(name: ServiceName, extra: Record<string, string> = {}): ServiceProcess {
       const p = new ServiceProcess(main(name), { ...shared, ...extra });
@@ -132,7 +134,7 @@ export async function createPlatform(
 export type Platform = Awaited<ReturnType<typeof createPlatform>>;
 
 /** The token the platform's sink requires on /query. */
-const SINK_QUERY_TOKEN = 'e2e-query-token-0123456789abcdef';
+export const SINK_QUERY_TOKEN = 'e2e-query-token-0123456789abcdef';
 
 /** Runs a read-only query through the sink's POST /query. */
 export async function sinkQuery<Row>(sinkUrl: string, sql: string, token = SINK_QUERY_TOKEN): Promise<Row[]> {

@@ -55,7 +55,6 @@ export interface AuditWindow {
 }
 
 const HOUR_MS = 3_600_000;
-const floorHour = (ms: number) => Math.floor(ms / HOUR_MS) * HOUR_MS;
 const ceilHour = (ms: number) => Math.ceil(ms / HOUR_MS) * HOUR_MS;
 
 /**
@@ -87,7 +86,9 @@ export function auditWindow(options: {
   }
   if (to > settled) {
     if (options.until)
-      notes.push(`ends at ${settled.toISOString()}, not ${to.toISOString()}: newer events may still be in flight`);
+      notes.push(
+        `ends at ${settled.toISOString()}, not ${to.toISOString()}: newer events may still be in flight`,
+      );
     to = settled;
   }
   if (from >= to)

@@ -18,22 +18,26 @@ export function createOutboxAudit(pool: pg.Pool): CommittedEvents {
   return {
     async summaries(range, hashPrefixLength) {
       const condition = where(range);
-      const { rows } = await pool.query<{ hour: string; event_type: string; hash_prefix: string; events: string; id_hash: string }>(
+      const { rows } = await pool.query<{
+        hour: string;
+        event_type: string;
+        hash_prefix: string;
+        events: string;
+        id_hash: string;
+      }>(
         `select ${HOUR} as hour, event_type, left(md5(event_id::text), ${Number(hashPrefixLength)}) as hash_prefix,
                 count(*) as events, bit_xor(${ID_HASH})::text as id_hash
            from outbox where ${condition.sql}
           group by 1, 2, 3`,
         condition.values,
       );
-      return rows.map(
-        (r): BucketSummary => ({
-          hour: r.hour,
-          eventType: r.event_type,
-          hashPrefix: r.hash_prefix,
-          events: Number(r.events),
-          idHash: r.id_hash,
-        }),
-      );
+      return rows.map((r): BucketSummary => ({
+        hour: r.hour,
+        eventType: r.event_type,
+        hashPrefix: r.hash_prefix,
+        events: Number(r.events),
+        idHash: r.id_hash,
+      }));
     },
 
     async events(range, hashPrefix) {

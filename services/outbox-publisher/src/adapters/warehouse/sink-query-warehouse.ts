@@ -13,7 +13,8 @@ const literal = (value: string) => `'${value.replace(/\\/g, '\\\\').replace(/'/g
 const time = (date: Date) => `parseDateTime64BestEffort(${literal(date.toISOString())}, 3, 'UTC')`;
 const DIGEST = 'lower(hex(MD5(toString(event_id))))';
 // The first 60 bits of md5(event_id), as the outbox adapter computes them in PostgreSQL.
-const ID_HASH = 'bitShiftRight(reinterpretAsUInt64(reverse(unhex(substring(hex(MD5(toString(event_id))), 1, 16)))), 4)';
+const ID_HASH =
+  'bitShiftRight(reinterpretAsUInt64(reverse(unhex(substring(hex(MD5(toString(event_id))), 1, 16)))), 4)';
 
 /**
  * The warehouse's stored events for the audit, read through the sink's POST /query: with the
@@ -39,7 +40,9 @@ export function createSinkQueryWarehouse(options: {
     });
     const body = (await response.json().catch(() => ({}))) as { rows?: Row[]; error?: string };
     if (!response.ok || !body.rows)
-      throw new WarehouseQueryError(`the sink's /query answered HTTP ${response.status}: ${body.error ?? 'no rows'}`);
+      throw new WarehouseQueryError(
+        `the sink's /query answered HTTP ${response.status}: ${body.error ?? 'no rows'}`,
+      );
     return body.rows;
   }
 
@@ -49,7 +52,14 @@ export function createSinkQueryWarehouse(options: {
 
   return {
     async summaries(range, hashPrefixLength) {
-      const rows = await query<{ hour: string; event_type: string; hash_prefix: string; events: number; rows: number; id_hash: string }>(
+      const rows = await query<{
+        hour: string;
+        event_type: string;
+        hash_prefix: string;
+        events: number;
+        rows: number;
+        id_hash: string;
+      }>(
         `SELECT formatDateTime(toStartOfHour(event_time), '%Y-%m-%dT%H:00:00.000Z', 'UTC') AS hour, event_type,
                 substring(${DIGEST}, 1, ${Number(hashPrefixLength)}) AS hash_prefix,
                 toUInt32(uniqExact(event_id)) AS events, toUInt32(count()) AS rows,
@@ -57,16 +67,14 @@ export function createSinkQueryWarehouse(options: {
            FROM ${table} WHERE ${where(range)}
           GROUP BY hour, event_type, hash_prefix`,
       );
-      return rows.map(
-        (r): WarehouseBucketSummary => ({
-          hour: r.hour,
-          eventType: r.event_type,
-          hashPrefix: r.hash_prefix,
-          events: Number(r.events),
-          rows: Number(r.rows),
-          idHash: r.id_hash,
-        }),
-      );
+      return rows.map((r): WarehouseBucketSummary => ({
+        hour: r.hour,
+        eventType: r.event_type,
+        hashPrefix: r.hash_prefix,
+        events: Number(r.events),
+        rows: Number(r.rows),
+        idHash: r.id_hash,
+      }));
     },
 
     async eventIds(range, hashPrefix) {
