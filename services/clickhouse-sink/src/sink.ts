@@ -1,24 +1,21 @@
-import { SpanStatusCode } from '@opentelemetry/api';
 import type { Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
 import type { Logger } from '@platform/observability';
 import { backoffDelay, describeError, type BackoffPolicy } from '@platform/runtime';
-import type { DeadLetterQueue } from './adapters/kafka/dead-letters.js';
 import type { EventStore } from './adapters/clickhouse/event-store.js';
+import type { DeadLetterQueue } from './adapters/kafka/dead-letters.js';
 import type { TopicIdentity } from './adapters/kafka/topic-identity.js';
 import type { EventDecoder } from './adapters/registry/avro-decoder.js';
+import { createBatchInsert, type Slot } from './batch-insert.js';
+import { createDeadLetterStep } from './dead-letter-step.js';
+import { createCommitScheduler } from './domain/commit-scheduler.js';
 import { PoisonMessageError } from './domain/errors.js';
-import { toEventRow, type EventRow } from './domain/event-row.js';
-import { dedupToken, PartitionBatch } from './domain/partition-batch.js';
+import { toEventRow } from './domain/event-row.js';
+import { PartitionBatch } from './domain/partition-batch.js';
+import { PartitionPositions } from './domain/partition-positions.js';
+import { createPartitionQueue } from './domain/partition-queue.js';
+import { retryUntilDone } from './domain/retry-policy.js';
 import type { SinkMetrics } from './metrics.js';
-import {
-  endStored,
-  recordFailedAttempt,
-  startInsertSpan,
-  startMessageSpan,
-  traceDeadLetter,
-  withSpan,
-  type MessageTrace,
-} from './sink-tracing.js';
+import { startMessageSpan } from './sink-tracing.js';
 
 export interface SinkSettings {
   topic: string;
@@ -51,14 +48,6 @@ const isRebalanceSignal = (error: unknown) =>
   error !== null &&
   REBALANCE_SIGNALS.has(String((error as { type?: unknown }).type));
 
-// A message sent to the dead-letter topic keeps its place in the batch with a null row: the
-// batch's offset range stays contiguous, so its commit covers it only once the rows before it
-// are stored. `trace` is the message's open span, ended when its row is stored.
-interface Slot {
-  row: EventRow | null;
-  trace?: MessageTrace;
-}
-
 /**
  * Kafka -> ClickHouse. Per partition: decode, map, gather up to batchSize messages or
  * flushIntervalMs, insert with a deduplication token of the partition and offset range, and
@@ -66,6 +55,10 @@ interface Slot {
  * is read back from ClickHouse, and redelivered messages up to it are skipped: a crash between
  * insert and commit stores nothing twice. Positions belong to one topic id: a topic deleted and
  * re-created under the same name is noticed before each commit and read again from its start.
+ *
+ * This wires the Kafka consumer loop to the named pieces: the partition's batch
+ * (domain/partition-batch.ts) and positions (domain/partition-positions.ts), the per-partition
+ * queue, the retry policy, the commit scheduler (domain/) and the dead-letter step.
  */
 export function createSink({
   kafka,
@@ -88,32 +81,24 @@ export function createSink({
   // would evict this member while it is healthy. Taken from the first batch: it is the group's.
   let heartbeat: () => Promise<void> = async () => undefined;
   const batches = new Map<number, PartitionBatch<Slot>>();
-  const stored = new Map<number, bigint>(); // highest offset stored (or dead-lettered) per partition
-  const committed = new Map<number, bigint>(); // next offset committed per partition
-  const locks = new Map<number, Promise<unknown>>();
-  let assigned = new Set<number>();
+  const positions = new PartitionPositions();
+  const queue = createPartitionQueue();
+  const deadLetter = createDeadLetterStep({ deadLetters, metrics, logger });
+  const insertBatch = createBatchInsert({ store, metrics, logger, topic: settings.topic });
   // The id of the topic the assignment's positions belong to, read with them after each join.
   let topicId: string | undefined;
   let positionsLoading: Promise<string> | undefined;
   let assignments = 0; // counts joins: a load that finishes after a newer join is dropped
   let flushTimer: NodeJS.Timeout | undefined;
-  let commitTimer: NodeJS.Timeout | undefined;
-  let committing: Promise<void> | undefined;
+  const commits = createCommitScheduler({
+    intervalMs: settings.commitIntervalMs,
+    commit: () => commitStored(),
+    onError: (error) => logger.warn('offset commit failed; will retry', { error: describeError(error) }),
+  });
   let stopping = false;
   let following = false; // reading a re-created topic: in-flight batches end, nothing commits
   let closing = false; // set first on stop: ends the wait for the topic
   let running: Promise<void> = Promise.resolve();
-
-  /** Work on one partition runs one piece at a time (kafkajs batches, timer flushes). */
-  function withPartition<T>(partition: number, work: () => Promise<T>): Promise<T> {
-    const previous = locks.get(partition) ?? Promise.resolve();
-    const next = previous.then(work, work);
-    locks.set(
-      partition,
-      next.catch(() => undefined),
-    );
-    return next;
-  }
 
   function batchOf(partition: number, sourceTopicId: string): PartitionBatch<Slot> {
     let batch = batches.get(partition);
@@ -141,10 +126,7 @@ export function createSink({
       if (!id) throw new Error(`topic ${settings.topic} does not exist (deleted?)`);
       const offsets = await store.storedOffsets(id);
       if (assignment === assignments) {
-        for (const [partition, offset] of offsets) {
-          if (assigned.has(partition) && offset > (stored.get(partition) ?? -1n))
-            stored.set(partition, offset);
-        }
+        positions.restore(offsets);
         topicId = id;
       }
       return id;
@@ -156,8 +138,8 @@ export function createSink({
     return loading;
   }
 
-  /** Retries `work` with backoff until it succeeds, the partition is taken away, or we stop. */
-  async function retrying<T>(
+  /** Retries `work` (domain/retry-policy.ts) until it succeeds, the partition is taken away, or we stop. */
+  function retrying<T>(
     what: string,
     partition: number,
     work: () => Promise<T>,
@@ -173,26 +155,19 @@ export function createSink({
         // not consuming
       }
     };
-    for (let attempt = 1; ; attempt += 1) {
-      try {
-        const result = await work();
-        if (attempt > 1) whileRunning(() => consumer.resume(target));
-        return result;
-      } catch (error) {
-        if (error instanceof PoisonMessageError) throw error;
-        if (!alive()) throw error;
-        const delayMs = backoffDelay(attempt, settings.backoff);
+    return retryUntilDone(work, settings.backoff, {
+      alive,
+      pause: () => whileRunning(() => consumer.pause(target)),
+      resume: () => whileRunning(() => consumer.resume(target)),
+      wait: waitHeartbeating,
+      onRetry: (attempt, delayMs, error) =>
         logger.warn(`${what} failed; partition paused, retrying`, {
           partition,
           attempt,
           delay_ms: delayMs,
           error: describeError(error),
-        });
-        // Backpressure: fetch nothing more for this partition until it is stored again.
-        if (attempt === 1) whileRunning(() => consumer.pause(target));
-        await waitHeartbeating(delayMs);
-      }
-    }
+        }),
+    });
   }
 
   /**
@@ -210,62 +185,16 @@ export function createSink({
     }
   }
 
-  /** Stores one batch (retrying until stored or no longer ours), traced and measured. */
-  async function insert(
-    partition: number,
-    front: { items: Slot[]; firstOffset: bigint; lastOffset: bigint; topicId: string },
-    alive: () => boolean,
-  ): Promise<void> {
-    const rows = front.items.flatMap((slot) => (slot.row ? [slot.row] : []));
-    const traces = front.items.map((slot) => slot.trace);
-    const source = { topic: settings.topic, topicId: front.topicId };
-    const token = dedupToken(source, partition, front.firstOffset, front.lastOffset);
-    const started = performance.now();
-    const logInserted = () =>
-      logger.info('batch inserted', {
-        partition,
-        rows: rows.length,
-        dead_lettered: front.items.length - rows.length,
-        first_offset: String(front.firstOffset),
-        last_offset: String(front.lastOffset),
-        duration_ms: Math.round(performance.now() - started),
-      });
-    if (rows.length === 0) return logInserted(); // all dead-lettered: nothing to insert
-
-    const span = startInsertSpan(store.table, { ...front, partition, rows: rows.length }, traces);
-    const attempt = async () => {
-      try {
-        await store.insert(rows, token);
-      } catch (error) {
-        recordFailedAttempt(span, error); // each failed attempt shows on the batch's span
-        metrics.insertFailed();
-        throw error;
-      }
-    };
-    await withSpan(span, async () => {
-      try {
-        await retrying('insert', partition, attempt, alive);
-        metrics.batchInserted(rows.length, (performance.now() - started) / 1000);
-        metrics.eventsStored(rows.map((row) => row.event_time));
-        logInserted();
-        endStored(traces, span);
-      } catch (error) {
-        span.setStatus({ code: SpanStatusCode.ERROR, message: describeError(error).message as string });
-        throw error;
-      } finally {
-        span.end();
-      }
-    });
-  }
-
   async function flush(partition: number, force: boolean, alive: () => boolean): Promise<void> {
     const batch = batches.get(partition);
     while (batch && (force ? batch.size > 0 : batch.isDue(Date.now()))) {
       const front = batch.peek();
       if (!front) return;
-      await insert(partition, { ...front, topicId: batch.topicId }, alive);
+      await insertBatch(partition, { ...front, topicId: batch.topicId }, (work) =>
+        retrying('insert', partition, work, alive),
+      );
       batch.removeFront(front.items.length, Date.now());
-      stored.set(partition, front.lastOffset);
+      positions.markStored(partition, front.lastOffset);
     }
   }
 
@@ -283,15 +212,9 @@ export function createSink({
       slot = { row: toEventRow(record, position), trace };
     } catch (error) {
       if (!(error instanceof PoisonMessageError)) throw error;
-      await retrying(
-        'dead-letter',
-        partition,
-        () =>
-          traceDeadLetter(trace, deadLetters.topic, error, () => deadLetters.send(message, position, error)),
-        alive,
+      await deadLetter(message, position, error, trace, (work) =>
+        retrying('dead-letter', partition, work, alive),
       );
-      metrics.deadLettered(error.code);
-      logger.warn('message dead-lettered', { ...position, code: error.code, reason: error.message });
       slot = { row: null };
     }
     batchOf(partition, sourceTopicId).add(message.offset, slot, Date.now());
@@ -310,13 +233,13 @@ export function createSink({
     // Waiting for the partition (a timed flush may hold it) is waiting too.
     const waiting = setInterval(() => void heartbeat().catch(() => undefined), settings.heartbeatIntervalMs);
     try {
-      await withPartition(partition, async () => {
+      await queue.run(partition, async () => {
         clearInterval(waiting);
         const sourceTopicId = await loadPositions();
         for (const message of batch.messages) {
           if (!alive()) return;
           // Already in ClickHouse (redelivered after a crash or a rebalance): skip, do not store twice.
-          if (BigInt(message.offset) > (stored.get(partition) ?? -1n))
+          if (!positions.isStored(partition, BigInt(message.offset)))
             await accept(message, partition, sourceTopicId, alive);
           resolveOffset(message.offset); // fetch position only; commits happen after inserts
           await flush(partition, false, alive);
@@ -356,7 +279,7 @@ export function createSink({
    * re-created one would make the group skip its first messages.
    */
   async function commitStored(): Promise<void> {
-    if (following || assigned.size === 0) return;
+    if (following || positions.partitions.length === 0) return;
     const readFrom = topicId ?? (await loadPositions());
     const current = await identity.currentId();
     if (current !== readFrom) {
@@ -367,14 +290,10 @@ export function createSink({
       if (!stopping) await followRecreatedTopic(readFrom, current);
       return;
     }
-    const offsets = [...stored]
-      .filter(
-        ([partition, offset]) => assigned.has(partition) && offset + 1n > (committed.get(partition) ?? -1n),
-      )
-      .map(([partition, offset]) => ({ topic: settings.topic, partition, offset: String(offset + 1n) }));
+    const offsets = positions.toCommit(settings.topic);
     if (offsets.length === 0) return;
     await consumer.commitOffsets(offsets);
-    for (const { partition, offset } of offsets) committed.set(partition, BigInt(offset));
+    positions.markCommitted(offsets);
     logger.debug('offsets committed', { offsets });
   }
 
@@ -395,13 +314,15 @@ export function createSink({
       await consumer.stop();
       await Promise.all(
         [...batches.keys()].map((partition) =>
-          withPartition(partition, () => flush(partition, true, () => !stopping)).catch((error) =>
-            // The old topic is gone: what could not be stored now cannot be read again.
-            logger.error('buffered messages of the replaced topic could not be stored', {
-              partition,
-              error: describeError(error),
-            }),
-          ),
+          queue
+            .run(partition, () => flush(partition, true, () => !stopping))
+            .catch((error) =>
+              // The old topic is gone: what could not be stored now cannot be read again.
+              logger.error('buffered messages of the replaced topic could not be stored', {
+                partition,
+                error: describeError(error),
+              }),
+            ),
         ),
       );
     } finally {
@@ -425,15 +346,13 @@ export function createSink({
         // (it will be delivered again) and re-read what is stored, and from which topic.
         for (const batch of batches.values()) batch.clear();
         batches.clear();
-        assigned = new Set(event.payload.memberAssignment[settings.topic] ?? []);
+        positions.reassign(event.payload.memberAssignment[settings.topic] ?? []);
         // A partition paused for an insert retried when the group rebalanced would stay paused
         // (kafkajs keeps pauses across assignments): nothing of ours waits on it any more.
-        consumer.resume([{ topic: settings.topic, partitions: [...assigned] }]);
+        consumer.resume([{ topic: settings.topic, partitions: positions.partitions }]);
         assignments += 1;
         topicId = undefined;
         positionsLoading = undefined;
-        stored.clear();
-        committed.clear();
         logger.info('partitions assigned', { assignment: event.payload.memberAssignment });
       });
       await consumer.connect();
@@ -447,24 +366,17 @@ export function createSink({
           () => {
             for (const [partition, batch] of batches) {
               if (batch.isDue(Date.now())) {
-                void withPartition(partition, () => flush(partition, false, () => !stopping)).catch((error) =>
-                  logger.warn('timed flush failed', { partition, error: describeError(error) }),
-                );
+                void queue
+                  .run(partition, () => flush(partition, false, () => !stopping))
+                  .catch((error) =>
+                    logger.warn('timed flush failed', { partition, error: describeError(error) }),
+                  );
               }
             }
           },
           Math.max(50, Math.floor(settings.flushIntervalMs / 4)),
         );
-        commitTimer = setInterval(() => {
-          // One at a time: following a re-created topic can take longer than the interval.
-          committing ??= commitStored()
-            .catch((error) =>
-              logger.warn('offset commit failed; will retry', { error: describeError(error) }),
-            )
-            .finally(() => {
-              committing = undefined;
-            });
-        }, settings.commitIntervalMs);
+        commits.start();
       })();
     },
 
@@ -473,17 +385,18 @@ export function createSink({
       closing = true;
       await running.catch((error) => logger.warn('consumer had failed', { error: describeError(error) }));
       clearInterval(flushTimer);
-      clearInterval(commitTimer);
-      await committing;
+      await commits.stop();
       if (batches.size > 0) consumer.pause([{ topic: settings.topic }]);
       await Promise.all(
         [...batches.keys()].map((partition) =>
-          withPartition(partition, () => flush(partition, true, () => false)).catch((error) =>
-            logger.warn('final flush failed; those messages will be delivered again', {
-              partition,
-              error: describeError(error),
-            }),
-          ),
+          queue
+            .run(partition, () => flush(partition, true, () => false))
+            .catch((error) =>
+              logger.warn('final flush failed; those messages will be delivered again', {
+                partition,
+                error: describeError(error),
+              }),
+            ),
         ),
       );
       stopping = true;
