@@ -2,7 +2,7 @@
 // left out), failing on any high or critical advisory. Exit codes: 0 clean, 1 high/critical
 // advisories (listed), 3 no advisory source answered, which run-checks.sh reports as skipped,
 // never as passed: on these machines the registry refuses the audit endpoint (POST
-// .../security/advisories/bulk: 405) and no other advisory database is reachable (README,
+// .../security/advisories/bulk: 405) and no other advisory database is reachable (docs/development.md,
 // "Dependency audit"). DEPENDENCY_AUDIT_REPORT=<file> judges a saved `npm audit --json` report
 // instead (test/checks/dependency-audit.unit.test.ts).
 import { execFile } from 'node:child_process';

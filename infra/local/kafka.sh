@@ -2,7 +2,7 @@
 #
 # The broker version is a setting (LOCAL_KAFKA_VERSION). Two lines are supported and tested:
 # 4.x, the default, and 3.9, the last 3.x line. kafkajs 2.2.4 was tried on both: every request the
-# platform sends uses an API version that 4.x kept after KIP-896 (README, "Kafka 4").
+# platform sends uses an API version that 4.x kept after KIP-896 (docs/architecture.md, "Kafka 4 and 3.9").
 # Older 3.x releases are refused: formatting with --standalone (KIP-853) arrived in 3.9.
 
 source "$ROOT_DIR/infra/local/tls.sh"

@@ -30,7 +30,7 @@ stack_env() {
   export SCHEMA_REGISTRY_URL="${EXTERNAL_SCHEMA_REGISTRY_URL:-$REGISTRY_URL}"
   if tracing_enabled; then
     # Where traces go and can be read back. Services started by ./platform up export to it; the
-    # test run gives it only to the tests that check traces (see README, "Tracing").
+    # test run gives it only to the tests that check traces (see docs/operations.md, "Tracing").
     export JAEGER_OTLP_ENDPOINT JAEGER_QUERY_URL
   fi
 }

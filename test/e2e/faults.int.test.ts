@@ -33,7 +33,7 @@ async function outboxEventIds(databaseUrl: string): Promise<string[]> {
  * Waits until ClickHouse holds exactly the outbox's events, then checks each is there once, as
  * the table promises it: with FINAL. Delivery is at least once, so a batch the publisher had sent
  * when a fault struck is sent again (same event id, another offset); ReplacingMergeTree collapses
- * the two on merge, and FINAL shows the merged result now (README, "Exactly once in the table").
+ * the two on merge, and FINAL shows the merged result now (docs/architecture.md, "The ClickHouse sink").
  */
 async function expectStoredOnce(platform: Platform, sinkUrl: string, timeoutMs = 120_000) {
   const committed = await outboxEventIds(platform.databaseUrl);

@@ -25,6 +25,13 @@ OFFLINE_HOST_CA_FILE="${SSL_CERT_FILE:-/etc/ssl/certs/ca-certificates.crt}"
 
 offline_recipe_hash() { cat "$@" | sha1sum | cut -c1-12; }
 
+# The scripts of this directory a Dockerfile copies: with the Dockerfile, an image's recipe
+# (so editing one entrypoint rebuilds only its image) and its build context.
+offline_scripts() {
+  local script
+  for script in $(sed -n 's/^COPY \([A-Za-z0-9_.-]*\.sh\) .*/\1/p' "$1"); do echo "$OFFLINE_DIR/$script"; done
+}
+
 offline_image_current() {
   local image="$1" hash="$2"
   [[ "$(docker image inspect --format '{{ index .Config.Labels "outbox-platform.recipe" }}' "$image" 2>/dev/null)" == "$hash" ]]
@@ -42,11 +49,15 @@ offline_image_build() {
   log "image $image built in $(elapsed_since "$start")s"
 }
 
-# A build context of a recipe's own files plus inputs from the cache (hard links when possible).
+# offline_context <Dockerfile> [<source> <name in context>]...: a build context of the scripts the
+# Dockerfile copies plus inputs from the cache (hard links when possible).
 offline_context() {
-  local dir
+  local dir scripts
   dir=$(mktemp -d "${TMPDIR:-/tmp}/outbox-platform-image.XXXXXX")
-  cp "$OFFLINE_DIR"/*.sh "$dir/"
+  scripts=$(offline_scripts "$1")
+  shift
+  # shellcheck disable=SC2086 # one path per word; the directory's names have no spaces
+  [[ -z "$scripts" ]] || cp $scripts "$dir/"
   while (($#)); do
     cp -rl "$1" "$dir/$2" 2>/dev/null || cp -r "$1" "$dir/$2"
     shift 2
@@ -112,10 +123,11 @@ offline_inputs_hash() {
 offline_simple_image() {
   local image="$1" dockerfile="$OFFLINE_DIR/$2" base_arg="$3" hash ctx
   shift 3
-  hash=$(echo "$image $base_arg $(offline_recipe_hash "$dockerfile" "$OFFLINE_DIR"/*.sh) $(offline_inputs_hash "$@")" |
+  # shellcheck disable=SC2046 # one path per word
+  hash=$(echo "$image $base_arg $(offline_recipe_hash "$dockerfile" $(offline_scripts "$dockerfile")) $(offline_inputs_hash "$@")" |
     sha1sum | cut -c1-12)
   offline_image_current "$image" "$hash" && return 0
-  ctx=$(offline_context "$@")
+  ctx=$(offline_context "$dockerfile" "$@")
   offline_image_build "$image" "$hash" "$dockerfile" "$ctx" --build-arg "$base_arg"
   rm -rf "$ctx"
 }

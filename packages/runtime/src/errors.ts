@@ -18,7 +18,7 @@ export class ConfigError extends PlatformError {
       [
         `Invalid configuration (${problems.length} problem${problems.length === 1 ? '' : 's'}):`,
         ...problems.map((problem) => `  - ${problem}`),
-        'Every variable is described in .env.example and in the README.',
+        'Every variable is described in .env.example and in docs/configuration.md.',
       ].join('\n'),
     );
   }

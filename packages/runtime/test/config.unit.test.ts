@@ -107,7 +107,7 @@ describe('parseEnv', () => {
     expect(error.code).toBe('CONFIG_INVALID');
     expect(error.message).toBe(
       'Invalid configuration (1 problem):\n  - A: required but not set\n' +
-        'Every variable is described in .env.example and in the README.',
+        'Every variable is described in .env.example and in docs/configuration.md.',
     );
   });
 });

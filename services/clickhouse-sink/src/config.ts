@@ -49,7 +49,7 @@ const envShape = {
   /**
    * How long the group waits for a silent member before giving its partitions to others: after a
    * crash (SIGKILL: no LeaveGroup) a restarted sink stalls about this long. 6 s is the broker's
-   * default minimum (group.min.session.timeout.ms). README, "Restart after a crash".
+   * default minimum (group.min.session.timeout.ms). docs/architecture.md, "Restart after a crash".
    */
   SINK_SESSION_TIMEOUT_MS: envField.positiveInt(300_000).default(6000),
   SINK_HEARTBEAT_INTERVAL_MS: envField.positiveInt(100_000).default(1000),

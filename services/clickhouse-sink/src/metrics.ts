@@ -2,7 +2,7 @@ import { Counter, Gauge, Histogram, type Logger, type Registry } from '@platform
 import { describeError } from '@platform/runtime';
 import { POISON_MESSAGE_CODES, type PoisonMessageCode } from './domain/errors.js';
 
-/** What the sink reports; see README, "Metrics", for how to read each series. */
+/** What the sink reports; see docs/operations.md, "Metrics", for how to read each series. */
 export interface SinkMetrics {
   /** A batch is stored: its rows, and how long the insert took (retries included). */
   batchInserted(rows: number, seconds: number): void;

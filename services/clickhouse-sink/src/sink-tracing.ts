@@ -23,7 +23,7 @@ export interface MessageTrace {
 }
 
 /**
- * Spans of the sink (see README, "Tracing"):
+ * Spans of the sink (see docs/operations.md, "Tracing"):
  * - `process <topic>` per message, a CHILD of the producer's context from the Kafka headers, so
  *   the request's trace reaches the sink. It starts when the message is taken from Kafka and
  *   ends once its row is stored (or dead-lettered): its length is the time spent batching.

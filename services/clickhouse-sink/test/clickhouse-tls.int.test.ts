@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { createClickHouse } from '../src/adapters/clickhouse/client.js';
 import { loadSinkConfig } from '../src/config.js';
 
-// No ClickHouse server runs on these machines (the sink embeds the engine; README, "ClickHouse"),
+// No ClickHouse server runs on these machines (the sink embeds the engine; docs/architecture.md, "The ClickHouse sink"),
 // so the https:// path is checked against a TLS endpoint of the test's own that presents the
 // local stack's development certificate and answers the two requests the client makes here
 // (`/ping` and a statement), recording what arrives. What is under test is ours: that the

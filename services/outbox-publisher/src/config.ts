@@ -21,7 +21,7 @@ import type { TopicSettings } from './adapters/kafka/event-publisher.js';
 import type { RelaySettings } from './relay.js';
 
 // 2 and 4 measured best of 1-4 on the 2-core machine, equal within its noise; 4 overlaps more
-// where there are more cores (README, "Outbox → Kafka").
+// where there are more cores (docs/benchmarks.md, "Outbox → Kafka").
 const DEFAULT_CONCURRENCY = 4;
 
 const envShape = {
@@ -31,7 +31,7 @@ const envShape = {
   DATABASE_URL: envField.url(['postgres:', 'postgresql:']),
   /** Unset: a connection per lane group, plus three (failed-attempt notes, metrics, retention). */
   DATABASE_POOL_MAX: envField.positiveInt(100).optional(),
-  /** Lane groups relayed at once by one instance (README, "Outbox → Kafka"). */
+  /** Lane groups relayed at once by one instance (docs/benchmarks.md, "Outbox → Kafka"). */
   OUTBOX_CONCURRENCY: envField.positiveInt(64).default(DEFAULT_CONCURRENCY),
   OUTBOX_TOPIC: kafkaTopicName().default('user-events'),
   OUTBOX_TOPIC_PARTITIONS: envField.positiveInt(10_000).default(6),

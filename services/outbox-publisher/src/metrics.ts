@@ -2,7 +2,7 @@ import { Counter, Gauge, Histogram, type Logger, type Registry } from '@platform
 import { describeError } from '@platform/runtime';
 import type { OutboxBacklog } from './adapters/postgres/outbox-store.js';
 
-/** What the relay reports; see README, "Metrics", for how to read each series. */
+/** What the relay reports; see docs/operations.md, "Metrics", for how to read each series. */
 export interface RelayMetrics {
   /** A batch was produced and committed: how many rows went out, how many were marked failed. */
   batchCommitted(outcome: { published: number; failed: number; seconds: number }): void;

@@ -5,7 +5,7 @@ import type { OutboxRow } from './domain/outbox-row.js';
 const tracer = trace.getTracer('outbox-publisher');
 
 /**
- * Spans of the relay (see README, "Tracing"):
+ * Spans of the relay (see docs/operations.md, "Tracing"):
  * - one `outbox relay batch` span per claimed batch, a new trace of its own: a batch mixes
  *   events of many requests, so it cannot belong to any one of them;
  * - one `send <topic>` span per event, a CHILD of the context the API stored on the outbox row
