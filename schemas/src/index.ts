@@ -1,9 +1,15 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { UserEventType } from './user-events.js';
+import type { OrderEvent, OrderEventType } from './order-events.js';
+import type { UserEvent, UserEventType } from './user-events.js';
 
+export type * from './order-events.js';
 export type * from './user-events.js';
+
+/** Every event the platform carries: the user aggregate's, and the order aggregate's. */
+export type PlatformEvent = UserEvent | OrderEvent;
+export type EventType = PlatformEvent['event_type'];
 
 /** An Avro record schema as parsed from an .avsc file. */
 export interface AvroRecordSchema {
@@ -25,6 +31,17 @@ export const userEventSchemas: Readonly<Record<UserEventType, AvroRecordSchema>>
   user_created: readSchema('user-created.avsc'),
   user_updated: readSchema('user-updated.avsc'),
   user_deleted: readSchema('user-deleted.avsc'),
+});
+
+/** The schema of each order event type (the second aggregate). */
+export const orderEventSchemas: Readonly<Record<OrderEventType, AvroRecordSchema>> = Object.freeze({
+  order_placed: readSchema('order-placed.avsc'),
+});
+
+/** The schema of every event type the topic carries: what the publisher and the sink know. */
+export const eventSchemas: Readonly<Record<EventType, AvroRecordSchema>> = Object.freeze({
+  ...userEventSchemas,
+  ...orderEventSchemas,
 });
 
 /**

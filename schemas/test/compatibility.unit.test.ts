@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import avro from 'avsc';
-import { readSchema, userEventSchemas, type AvroRecordSchema } from '../src/index.js';
+import { eventSchemas, readSchema, type AvroRecordSchema } from '../src/index.js';
 
 const historyDir = path.resolve(import.meta.dirname, '../history/user-events');
 const released = fs
@@ -24,7 +24,7 @@ function canRead(reader: AvroRecordSchema, writer: AvroRecordSchema): boolean {
   }
 }
 
-const current = (name: string) => Object.values(userEventSchemas).find((s) => s.name === name);
+const current = (name: string) => Object.values(eventSchemas).find((s) => s.name === name);
 
 describe('schema changes stay BACKWARD compatible with every released version', () => {
   it('has released versions to compare with', () => {

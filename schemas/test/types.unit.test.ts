@@ -1,9 +1,10 @@
 import avro from 'avsc';
 import {
-  userEventSchemas,
+  eventSchemas,
+  type OrderPlaced,
+  type PlatformEvent,
   type UserCreated,
   type UserDeleted,
-  type UserEvent,
   type UserUpdated,
 } from '../src/index.js';
 
@@ -39,11 +40,21 @@ const deleted: UserDeleted = {
   user_id: envelope.aggregate_id,
   version: 2,
 };
-const fixtures: UserEvent[] = [created, updated, deleted];
+const placed: OrderPlaced = {
+  ...envelope,
+  event_type: 'order_placed',
+  aggregate_type: 'order',
+  aggregate_id: '0190f5e2-0000-7000-8000-000000000003',
+  order_id: '0190f5e2-0000-7000-8000-000000000003',
+  user_id: '0190f5e2-0000-7000-8000-000000000002',
+  total_cents: 12_345,
+  currency: 'EUR',
+};
+const fixtures: PlatformEvent[] = [created, updated, deleted, placed];
 
 describe('TypeScript types agree with the Avro schemas', () => {
   it.each(fixtures.map((f) => [f.event_type, f] as const))('%s', (eventType, fixture) => {
-    const schema = userEventSchemas[eventType];
+    const schema = eventSchemas[eventType];
     const type = avro.Type.forSchema(schema as avro.Schema);
     const errors: string[] = [];
     type.isValid(fixture, { errorHook: (path) => errors.push(path.join('.')) });

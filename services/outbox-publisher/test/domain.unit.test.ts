@@ -100,6 +100,31 @@ describe('toEventRecord', () => {
     });
   });
 
+  it('maps the second aggregate type, an order, the same way', () => {
+    const placed = {
+      ...row(
+        8,
+        'o1',
+        { order_id: 'o1', user_id: 'u1', total_cents: 12_345, currency: 'EUR' },
+        'order_placed',
+      ),
+      aggregateType: 'order',
+    };
+    expect(toEventRecord(placed)).toMatchObject({
+      event_type: 'order_placed',
+      aggregate_type: 'order',
+      aggregate_id: 'o1',
+      order_id: 'o1',
+      user_id: 'u1',
+      total_cents: 12_345,
+      currency: 'EUR',
+    });
+    const fractional = { ...placed, eventContext: { ...(placed.eventContext as object), total_cents: 1.5 } };
+    expect(() => toEventRecord(fractional)).toThrow(
+      new PoisonRowError('event_context.total_cents must be a whole number'),
+    );
+  });
+
   it.each([
     [
       'a missing field',

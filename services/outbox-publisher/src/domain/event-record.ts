@@ -1,4 +1,4 @@
-import type { UserCreated, UserDeleted, UserEvent, UserUpdated } from '@platform/schemas';
+import type { OrderPlaced, PlatformEvent, UserCreated, UserDeleted, UserUpdated } from '@platform/schemas';
 import { PoisonRowError, type OutboxRow } from './outbox-row.js';
 
 type Context = Record<string, unknown>;
@@ -10,6 +10,7 @@ function field<T>(context: Context, name: string, check: (value: unknown) => val
 }
 const isString = (value: unknown): value is string => typeof value === 'string';
 const isInt = (value: unknown): value is number => Number.isInteger(value);
+const isSafeInt = (value: unknown): value is number => Number.isSafeInteger(value);
 
 function change(context: Context, name: 'email' | 'name'): { from: string; to: string } | null {
   const value = (context.changes as Context | undefined)?.[name];
@@ -24,7 +25,7 @@ function change(context: Context, name: 'email' | 'name'): { from: string; to: s
  * Maps an outbox row to the Avro record of its event type: the envelope from the row's columns,
  * the payload from event_context. Throws PoisonRowError for what no retry can fix.
  */
-export function toEventRecord(row: OutboxRow): UserEvent {
+export function toEventRecord(row: OutboxRow): PlatformEvent {
   if (typeof row.eventContext !== 'object' || row.eventContext === null || Array.isArray(row.eventContext)) {
     throw new PoisonRowError('event_context must be a JSON object');
   }
@@ -63,6 +64,16 @@ export function toEventRecord(row: OutboxRow): UserEvent {
         user_id: field(context, 'user_id', isString, 'a string'),
         version: field(context, 'version', isInt, 'an integer'),
       } satisfies UserDeleted;
+    // The second aggregate type: written into the same outbox by another part of the app.
+    case 'order_placed':
+      return {
+        ...envelope,
+        event_type: 'order_placed',
+        order_id: field(context, 'order_id', isString, 'a string'),
+        user_id: field(context, 'user_id', isString, 'a string'),
+        total_cents: field(context, 'total_cents', isSafeInt, 'a whole number'),
+        currency: field(context, 'currency', isString, 'a string'),
+      } satisfies OrderPlaced;
     default:
       throw new PoisonRowError(`unknown event_type "${row.eventType}"`);
   }

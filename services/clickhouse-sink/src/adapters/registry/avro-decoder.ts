@@ -1,6 +1,6 @@
 import avro from 'avsc';
 import type { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
-import { userEventSchemas } from '@platform/schemas';
+import { eventSchemas } from '@platform/schemas';
 import { PoisonMessageError } from '../../domain/errors.js';
 
 /** Turns a Confluent-framed Avro value into a record; PoisonMessageError when it never will. */
@@ -10,7 +10,7 @@ export interface EventDecoder {
 
 // The schemas this sink was built with, by full name: older writer versions are read into them.
 const readers = new Map(
-  Object.values(userEventSchemas).map((schema) => [
+  Object.values(eventSchemas).map((schema) => [
     `${schema.namespace}.${schema.name}`,
     avro.Type.forSchema(schema as avro.Schema),
   ]),

@@ -1,7 +1,7 @@
 import avro from 'avsc';
 import type { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import { registerAvroSchema, type SchemaRegistryConfig } from '@platform/kafka';
-import { subjectFor, userEventSchemas, type AvroRecordSchema } from '@platform/schemas';
+import { subjectFor, eventSchemas, type AvroRecordSchema } from '@platform/schemas';
 import { toEventRecord } from '../../domain/event-record.js';
 import { PoisonRowError, type OutboxRow } from '../../domain/outbox-row.js';
 
@@ -30,7 +30,7 @@ export function createAvroEncoder(
   topic: string,
 ): EventEncoder {
   const types = new Map(
-    Object.entries(userEventSchemas).map(([eventType, schema]) => [
+    Object.entries(eventSchemas).map(([eventType, schema]) => [
       eventType,
       {
         schema,
