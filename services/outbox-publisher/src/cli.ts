@@ -20,15 +20,16 @@ import { AuditInputError, auditWindow } from './domain/audit.js';
 //   ... --wait                     (requeue, replay) then follow the publisher until every one
 //                                  of those rows is published or failed again, with progress
 //                                  (done/total, rate, ETA) on stderr
-//   audit [--since T] [--until T] [--settle-minutes N] [--repair [--wait]]
+//   audit [--since T] [--until T] [--settle-minutes N] [--list-limit N] [--repair [--wait]]
 //                                  reconciles the outbox with the warehouse (through the sink's
 //                                  /query: SINK_QUERY_URL, SINK_QUERY_TOKEN) per hour and event
 //                                  type and names the events only one side has; exit code 3 when
-//                                  they differ. --repair publishes the missing processed ones
-//                                  again through the replay path.
+//                                  they differ. --list-limit: the most ids one query lists (5000;
+//                                  at most the sink's SINK_QUERY_MAX_ROWS). --repair publishes
+//                                  the missing processed ones again through the replay path.
 const usage =
   'usage: outbox-cli stats | requeue (--all | --id <id> [--id <id>...]) [--wait] | replay --since <ISO-8601 time> [--wait]\n' +
-  '       | audit [--since <ISO-8601 time>] [--until <ISO-8601 time>] [--settle-minutes <n>] [--repair [--wait]]';
+  '       | audit [--since <ISO-8601 time>] [--until <ISO-8601 time>] [--settle-minutes <n>] [--list-limit <n>] [--repair [--wait]]';
 
 function fail(message: string): never {
   process.stderr.write(`outbox-cli: ${message}\n${usage}\n`);
@@ -138,6 +139,8 @@ async function audit() {
   const config = loadConfigOrExit('outbox-cli', () => loadAuditConfig());
   const [settle = '5'] = flag('--settle-minutes');
   if (!/^\d+$/.test(settle)) fail('--settle-minutes takes a whole number of minutes');
+  const [listLimit = '5000'] = flag('--list-limit');
+  if (!/^[1-9]\d*$/.test(listLimit)) fail('--list-limit takes a positive whole number');
   const repair = args.includes('--repair');
   if (wait && !repair) fail('--wait follows what --repair publishes again');
   let window;
@@ -160,6 +163,7 @@ async function audit() {
       token: config.sink.queryToken,
       ...config.warehouse,
     }),
+    listLimit: Number(listLimit),
     progress: (label, total) => progressReporter(label, total),
   });
   const report = await auditor.run(window);
