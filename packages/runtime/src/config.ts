@@ -79,6 +79,8 @@ export const envField = {
       .int({ message: 'expected a whole number' })
       .min(1, { message: 'expected a whole number of at least 1' })
       .max(max, { message: `expected a whole number of at most ${max}` }),
+  /** A plain SQL identifier (a database or table name), safe to put into a statement as is. */
+  identifier: () => z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { message: 'expected a plain identifier' }),
   url: (protocols: readonly string[]) =>
     z.string().refine((value) => URL.canParse(value) && protocols.includes(new URL(value).protocol), {
       message: `expected a URL starting with ${protocols.map((p) => `${p}//`).join(' or ')}`,

@@ -19,8 +19,6 @@ import type { ClickHouseConfig } from './adapters/clickhouse/client.js';
 import type { QueryLimits } from './adapters/clickhouse/event-store.js';
 import type { SinkSettings } from './sink.js';
 
-const identifier = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { message: 'expected a plain identifier' });
-
 const envShape = {
   ...baseEnvShape,
   ...kafkaEnvShape,
@@ -34,8 +32,8 @@ const envShape = {
   /** A client certificate and its key, for servers that authenticate clients by TLS (needs the CA). */
   CLICKHOUSE_TLS_CERT: envField.pem('certificate').optional(),
   CLICKHOUSE_TLS_KEY: envField.pem('private key').optional(),
-  CLICKHOUSE_DATABASE: identifier.default('analytics'),
-  CLICKHOUSE_TABLE: identifier.default('event_log'),
+  CLICKHOUSE_DATABASE: envField.identifier().default('analytics'),
+  CLICKHOUSE_TABLE: envField.identifier().default('event_log'),
   /** Data directory of the embedded engine; one process may hold it at a time. */
   CLICKHOUSE_DATA_DIR: z.string().default('clickhouse-data'),
   SINK_TOPIC: kafkaTopicName().default('user-events'),

@@ -7,6 +7,7 @@ import {
   progressReporter,
 } from '@platform/runtime';
 import { createOutboxAudit } from './adapters/postgres/outbox-audit.js';
+import { replayProcessed } from './adapters/postgres/outbox-replay.js';
 import { createSinkQueryWarehouse } from './adapters/warehouse/sink-query-warehouse.js';
 import { createAudit, describeAudit } from './audit.js';
 import { loadAuditConfig } from './config.js';
@@ -114,16 +115,11 @@ async function requeue() {
 async function replay() {
   const [since] = flag('--since');
   if (!since || Number.isNaN(Date.parse(since))) fail('replay needs --since <ISO-8601 time>');
-  const result = await pool.query<{ id: string }>(
-    `update outbox set status = 'pending', processed_at = null, next_attempt_at = now()
-      where status = 'processed' and created_at >= $1 ${returningIds}`,
-    [new Date(since)],
-  );
   // --wait follows the replayed rows by id, held in memory (tens of bytes per row).
-  const replayed = result.rows.map((row) => row.id);
-  const followed = wait ? await follow('replay', replayed) : {};
+  const replayed = await replayProcessed(pool, 'created_at >= $1', [new Date(since)], wait);
+  const followed = wait ? await follow('replay', replayed.ids) : {};
   console.log(
-    JSON.stringify({ replayed: result.rowCount, since: new Date(since).toISOString(), ...followed }),
+    JSON.stringify({ replayed: replayed.count, since: new Date(since).toISOString(), ...followed }),
   );
 }
 

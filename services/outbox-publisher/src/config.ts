@@ -110,8 +110,6 @@ export function loadPublisherConfig(env: NodeJS.ProcessEnv = process.env): Publi
   });
 }
 
-const identifier = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { message: 'expected a plain identifier' });
-
 /** What `outbox-cli audit` reads: the outbox, and the warehouse through the sink's /query. */
 export interface AuditConfig {
   database: PostgresConnection;
@@ -129,8 +127,8 @@ export function loadAuditConfig(env: NodeJS.ProcessEnv = process.env): AuditConf
       DATABASE_URL: envShape.DATABASE_URL,
       SINK_QUERY_URL: envField.url(['http:', 'https:']).default('http://127.0.0.1:9464'),
       SINK_QUERY_TOKEN: z.string().min(24, { message: "must be at least 24 characters (the sink's token)" }),
-      CLICKHOUSE_DATABASE: identifier.default('analytics'),
-      CLICKHOUSE_TABLE: identifier.default('event_log'),
+      CLICKHOUSE_DATABASE: envField.identifier().default('analytics'),
+      CLICKHOUSE_TABLE: envField.identifier().default('event_log'),
       OUTBOX_RETENTION_HOURS: envShape.OUTBOX_RETENTION_HOURS,
     },
     env,

@@ -1,6 +1,7 @@
 import type pg from 'pg';
 import type { AuditRange, CommittedEvents } from '../../audit.js';
 import type { BucketSummary, CommittedEvent } from '../../domain/audit.js';
+import { replayProcessed } from './outbox-replay.js';
 
 // The bucket's hour as the warehouse adapter writes it, and the first 60 bits of md5(event_id)
 // as a bigint: ClickHouse computes the same value from the same digest.
@@ -51,12 +52,7 @@ export function createOutboxAudit(pool: pg.Pool): CommittedEvents {
     },
 
     async republish(eventIds) {
-      const { rows } = await pool.query<{ id: string }>(
-        `update outbox set status = 'pending', processed_at = null, next_attempt_at = now()
-          where status = 'processed' and event_id = any($1::uuid[]) returning id`,
-        [eventIds],
-      );
-      return rows.map((r) => r.id);
+      return (await replayProcessed(pool, 'event_id = any($1::uuid[])', [eventIds], true)).ids;
     },
   };
 }
