@@ -21,6 +21,15 @@ class JsonTotalsReporter {
         // A suite that could not run (import error, failing beforeAll) has no failed tests of
         // its own, yet the run failed: it counts as one failure.
         failedSuites,
+        // Per-file and per-test wall times, for infra/ci/slowest.js (where a pass spends its time).
+        suites: results.testResults.map((suite) => ({
+          file: path.relative(process.cwd(), suite.testFilePath),
+          seconds: (suite.perfStats.end - suite.perfStats.start) / 1000,
+          tests: suite.testResults.map((test) => ({
+            title: test.fullName,
+            seconds: (test.duration ?? 0) / 1000,
+          })),
+        })),
       }),
     );
   }

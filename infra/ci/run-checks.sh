@@ -1,23 +1,45 @@
 #!/usr/bin/env bash
 # Every check of the test command, in order: format, lint, build (strict type-check), the
-# Prometheus config and alert rules (promtool), then each workspace's jest suites on the stack's
-# Kafka, then the Kafka-facing suites on the other supported Kafka line and on containers, and
-# docker-compose.yml on a Docker engine. Expects Node,
-# dependencies and the stack to be ready (./platform test).
-# Every step runs even when an earlier one failed, so one run reports everything.
+# Prometheus config and alert rules (promtool), then every workspace's jest suites on the stack's
+# Kafka, then the passes that run what can differ elsewhere (infra/ci/test-passes.js): the Kafka
+# contract on the other supported Kafka line, the test stack in containers, and
+# docker-compose.yml on a Docker engine. Expects Node, dependencies and the stack to be ready
+# (./platform test). Every step runs even when an earlier one failed, so one run reports
+# everything; each step's seconds go to the phase table the run ends with.
 set -uo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 
 results_dir="test-results"
 checks_file="$results_dir/checks.txt"
 rm -rf "$results_dir" && mkdir -p "$results_dir" && : >"$checks_file"
+export PLATFORM_PHASES_FILE="${PLATFORM_PHASES_FILE:-$results_dir/phases.tsv}"
+
+# phase_line <name> <start epoch> <ok|failed|skipped>: one row of the phase table.
+phase_line() { printf '%s\t%s\t%s\n' "$1" "$(($(date +%s) - $2))" "$3" >>"$PLATFORM_PHASES_FILE"; }
 
 check() {
-  local name="$1"
+  local name="$1" start status=ok
   shift
   echo "[checks] $name: $*"
-  if "$@"; then echo "ok $name" >>"$checks_file"; else echo "failed $name" >>"$checks_file"; fi
+  start=$(date +%s)
+  "$@" || status=failed
+  echo "$status $name" >>"$checks_file"
+  phase_line "$name" "$start" "$status"
 }
+
+# suites <label> <runner failure name> <command...>: one pass of jest suites through turbo.
+# jest results land in test-results/<label>/<workspace>.json through infra/ci/json-reporter.cjs.
+# A workspace whose jest could not even start writes no results; the runner's exit code catches it.
+suites() {
+  local label="$1" failure="$2" start status=ok
+  shift 2
+  start=$(date +%s)
+  TEST_RESULTS_LABEL="$label" "$@" || { status=failed && echo "failed $failure" >>"$checks_file"; }
+  phase_line "suites: $label" "$start" "$status"
+}
+run_suites=(npx turbo run test --concurrency 1 --continue --output-logs=full)
+# The workspaces a pass of infra/ci/test-passes.js touches, as turbo filters.
+pass_filters() { node infra/ci/test-passes.js filters "$1"; }
 
 check format npx prettier --check --log-level warn .
 check lint npm run --silent lint
@@ -25,38 +47,52 @@ check build npx turbo run build typecheck --output-logs=errors-only
 check prometheus-rules bash infra/prometheus/check.sh
 # Exit 3: no advisory source answered (as on these machines); reported as skipped, not passed.
 echo "[checks] dependency-audit: node infra/ci/dependency-audit.js"
+start=$(date +%s)
 node infra/ci/dependency-audit.js
 case $? in
-  0) echo "ok dependency-audit" >>"$checks_file" ;;
-  3) echo "skipped dependency-audit" >>"$checks_file" ;;
-  *) echo "failed dependency-audit" >>"$checks_file" ;;
+  0) status=ok ;;
+  3) status=skipped ;;
+  *) status=failed ;;
 esac
-# jest results land in test-results/<label>/<workspace>.json through infra/ci/json-reporter.cjs,
-# the label naming the Kafka line the suites ran on. A workspace whose jest could not even start
-# writes no results; the runner's exit code catches it.
-run_suites=(npx turbo run test --concurrency 1 --continue --output-logs=full)
-TEST_RESULTS_LABEL="kafka-${LOCAL_KAFKA_VERSION:-external}" "${run_suites[@]}" || echo "failed test-runner" >>"$checks_file"
-# The Kafka-facing suites once more on the other supported Kafka line, on a broker of that version
+echo "$status dependency-audit" >>"$checks_file"
+phase_line dependency-audit "$start" "$status"
+
+# Every suite of every workspace, on the stack's Kafka.
+suites "kafka-${LOCAL_KAFKA_VERSION:-external}" test-runner "${run_suites[@]}"
+
+# The Kafka contract once more on the other supported Kafka line, on a broker of that version
 # started beside the stack's (KAFKA_OTHER_LINE_VERSION, set by ./platform test; empty skips this).
 other="${KAFKA_OTHER_LINE_VERSION:-}"
 if [[ -n "$other" && "$other" != "${LOCAL_KAFKA_VERSION:-}" ]]; then
-  echo "[checks] Kafka-facing suites on Kafka $other"
-  TEST_RESULTS_LABEL="kafka-$other" bash infra/local/with-kafka.sh "$other" "${run_suites[@]}" \
-    --filter=@platform/kafka --filter=@platform/outbox-publisher --filter=@platform/clickhouse-sink \
-    --filter=@platform/system-tests || echo "failed test-runner-kafka-$other" >>"$checks_file"
+  echo "[checks] the Kafka contract suites on Kafka $other"
+  # shellcheck disable=SC2046 # one filter per word
+  TEST_PASS=kafka-contract suites "kafka-$other" "test-runner-kafka-$other" \
+    bash infra/local/with-kafka.sh "$other" "${run_suites[@]}" $(pass_filters kafka-contract)
+else
+  echo "skipped kafka-other-line" >>"$checks_file"
 fi
-# The Kafka-facing suites and e2e once more on a test stack in containers (testcontainers,
-# packages/testing/src/container-stack.ts), then docker-compose.yml itself, when ./platform test
-# made a Docker engine and the stand-in images ready (TEST_CONTAINERS=1).
+
+# The test stack in containers (testcontainers, packages/testing/src/container-stack.ts), then
+# docker-compose.yml itself, once ./platform test has made a Docker engine and the images ready
+# (in the background: TEST_CONTAINERS=pending until DOCKER_PREPARE_STATUS_FILE says how it went).
+if [[ "${TEST_CONTAINERS:-}" == "pending" ]]; then
+  start=$(date +%s)
+  echo "[checks] waiting for the Docker engine and images (log .local-stack/logs/docker-prepare.log)"
+  until [[ -s "${DOCKER_PREPARE_STATUS_FILE:?}" ]]; do sleep 2; done
+  if [[ "$(cat "$DOCKER_PREPARE_STATUS_FILE")" == "ok" ]]; then TEST_CONTAINERS=1; else TEST_CONTAINERS=failed; fi
+  phase_line "waiting for Docker images" "$start" "$([[ $TEST_CONTAINERS == 1 ]] && echo ok || echo failed)"
+fi
 if [[ "${TEST_CONTAINERS:-}" == "1" ]]; then
-  echo "[checks] Kafka-facing suites and e2e on containers"
+  echo "[checks] the test stack's own suites on containers"
   # The SASL_SSL listener is the local broker's; the containers' broker has only PLAINTEXT.
-  TEST_RESULTS_LABEL="containers" TEST_STACK=containers env -u LOCAL_KAFKA_SASL_SSL_BROKERS "${run_suites[@]}" \
-    --filter=@platform/kafka --filter=@platform/outbox-publisher --filter=@platform/clickhouse-sink \
-    --filter=@platform/system-tests || echo "failed test-runner-containers" >>"$checks_file"
+  # shellcheck disable=SC2046 # one filter per word
+  TEST_PASS=containers TEST_STACK=containers suites containers test-runner-containers \
+    env -u LOCAL_KAFKA_SASL_SSL_BROKERS "${run_suites[@]}" $(pass_filters containers)
   echo "[checks] docker-compose.yml on the Docker engine"
-  (cd test && TEST_RESULTS_LABEL="docker-compose" TEST_STACK=local TEST_DOCKER_COMPOSE=1 \
-    npm test --silent -- e2e/docker-compose) || echo "failed docker-compose" >>"$checks_file"
+  start=$(date +%s)
+  if (cd test && TEST_RESULTS_LABEL="docker-compose" TEST_STACK=local TEST_DOCKER_COMPOSE=1 \
+    npm test --silent -- e2e/docker-compose); then status=ok; else status=failed && echo "failed docker-compose" >>"$checks_file"; fi
+  phase_line "compose test" "$start" "$status"
 elif [[ "${TEST_CONTAINERS:-}" == "failed" ]]; then
   echo "failed docker-setup" >>"$checks_file"
 else

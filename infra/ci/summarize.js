@@ -48,5 +48,32 @@ for (const line of fs.readFileSync(checksFile, 'utf8').split('\n').filter(Boolea
   }
 }
 
+printPhases(process.env.PLATFORM_PHASES_FILE ?? path.join(resultsDir, 'phases.tsv'));
 console.log(`${passed} passed, ${failed} failed`);
 process.exitCode = failed > 0 || passed === 0 ? 1 : 0;
+
+/**
+ * The run's phases and their seconds (lines "name<TAB>seconds<TAB>status", written by ./platform
+ * test and run-checks.sh), as a table: where a slower run spent its time shows in every CI log.
+ * Background phases overlap the others, so they are not part of the total.
+ */
+function printPhases(file) {
+  if (!fs.existsSync(file)) return;
+  const rows = fs
+    .readFileSync(file, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => line.split('\t'));
+  if (rows.length === 0) return;
+  const start = Number(process.env.PLATFORM_TEST_START);
+  if (Number.isFinite(start) && start > 0) {
+    rows.push(['total, so far', String(Math.round(Date.now() / 1000 - start)), '']);
+  }
+  const width = Math.max(...rows.map(([name]) => name.length));
+  console.log('');
+  console.log(`${'phase'.padEnd(width)}  seconds  status`);
+  for (const [name, seconds, status] of rows) {
+    console.log(`${name.padEnd(width)}  ${seconds.padStart(7)}  ${status}`);
+  }
+  console.log('');
+}

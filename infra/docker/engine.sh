@@ -51,6 +51,13 @@ docker_plugins() {
   docker compose version >/dev/null || die "the docker compose plugin does not run; see $LOG_DIR"
 }
 
+# Points DOCKER_CONFIG at our plugins now, when the CLI has none of its own, for a caller whose
+# plugins are still being built (./platform test builds them in the background).
+docker_plugins_env() {
+  if docker compose version >/dev/null 2>&1 && docker buildx version >/dev/null 2>&1; then return 0; fi
+  export DOCKER_CONFIG="$DOCKER_PLUGINS_CONFIG"
+}
+
 # Everything the Docker path needs before an image is built.
 docker_ready() {
   dockerd_up

@@ -78,3 +78,26 @@ cached_step() {
   [[ -f "$marker" ]] && return 0
   "$@" && touch "$marker"
 }
+
+# The phases of `./platform test` (install, stack up, each check and suite pass...) with their
+# seconds and outcome, one tab-separated line each in PLATFORM_PHASES_FILE; infra/ci/summarize.js
+# ends the run with them as a table. A phase cut short by `die` or errexit is recorded as failed
+# by phase_abort (the test command's EXIT trap).
+phase_begin() {
+  PHASE_NAME="$1"
+  PHASE_START=$(date +%s)
+}
+phase_end() {
+  local status="${1:-ok}"
+  [[ -n "${PHASE_NAME:-}" && -n "${PLATFORM_PHASES_FILE:-}" ]] &&
+    printf '%s\t%s\t%s\n' "$PHASE_NAME" "$(elapsed_since "$PHASE_START")" "$status" >>"$PLATFORM_PHASES_FILE"
+  PHASE_NAME=""
+}
+phase_abort() { [[ -z "${PHASE_NAME:-}" ]] || phase_end failed; }
+# phase <name> <command...>: a phase that is one command, in this shell (its exports stay).
+phase() {
+  phase_begin "$1"
+  shift
+  "$@"
+  phase_end
+}
