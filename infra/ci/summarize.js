@@ -48,6 +48,7 @@ for (const line of fs.readFileSync(checksFile, 'utf8').split('\n').filter(Boolea
   }
 }
 
+printSlowest(dirs, 10);
 printPhases(process.env.PLATFORM_PHASES_FILE ?? path.join(resultsDir, 'phases.tsv'));
 console.log(`${passed} passed, ${failed} failed`);
 process.exitCode = failed > 0 || passed === 0 ? 1 : 0;
@@ -76,4 +77,22 @@ function printPhases(file) {
     console.log(`${name.padEnd(width)}  ${seconds.padStart(7)}  ${status}`);
   }
   console.log('');
+}
+
+/** The slowest tests of the run (jest's own timings, every pass), where to look when it slows. */
+function printSlowest(resultDirs, count) {
+  const tests = [];
+  for (const dir of resultDirs) {
+    for (const file of fs.readdirSync(dir).filter((name) => name.endsWith('.json'))) {
+      const workspace = JSON.parse(fs.readFileSync(path.join(dir, file), 'utf8'));
+      for (const suite of workspace.suites ?? []) {
+        for (const test of suite.tests) tests.push({ ...test, where: `${path.basename(dir)} ${suite.file}` });
+      }
+    }
+  }
+  if (tests.length === 0) return;
+  console.log(`\nthe ${count} slowest tests (seconds, pass and file, test):`);
+  for (const test of tests.sort((a, b) => b.seconds - a.seconds).slice(0, count)) {
+    console.log(`${test.seconds.toFixed(1).padStart(6)}  ${test.where}  ${test.title.slice(0, 100)}`);
+  }
 }

@@ -31,14 +31,11 @@ FROM ${NODE_IMAGE} AS build
 ENV TURBO_TELEMETRY_DISABLED=1
 WORKDIR /app
 COPY --from=manifests /app ./
-# `npm install`, not `npm ci`: the committed lockfile lacks the macOS/Windows entries of some
-# optional packages (turbo's, for one), which `npm ci` rejects as out of sync whatever registry
-# it uses. Locked versions are still the ones installed. Once the lockfile is regenerated
-# against the public registry, `npm ci` can replace both installs.
+# `npm ci`: exactly the committed lockfile, which it never rewrites.
 # --ignore-scripts: no dependency needs its install script (see allowScripts in package.json),
 # and the npm bundled with the base image may predate allowScripts.
 RUN --mount=type=cache,target=/root/.npm \
-    npm install --ignore-scripts --no-audit --no-fund
+    npm ci --ignore-scripts --no-audit --no-fund
 # turbo.json and tsconfig.base.json come after the install: they do not affect it.
 COPY turbo.json tsconfig.base.json ./
 COPY packages packages
@@ -68,7 +65,7 @@ COPY --from=manifests /app ./
 # Only the dependencies of this service's workspace (and of the workspaces it links), without
 # dev dependencies; the chdb native library (~540 MB) thus lands in the sink's image only.
 RUN --mount=type=cache,target=/root/.npm \
-    npm install --omit=dev --workspace "services/${SERVICE}" --include-workspace-root=false \
+    npm ci --omit=dev --workspace "services/${SERVICE}" --include-workspace-root=false \
       --ignore-scripts --no-audit --no-fund
 COPY --from=build /out/ ./
 # Files stay owned by root: the service can read its code but not change it. /data is the one

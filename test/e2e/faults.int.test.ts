@@ -62,10 +62,14 @@ describe('end to end under faults (all real, all processes)', () => {
     const platform = await createPlatform('pgcrash', {}, { databaseServerUrl: postgres.url });
     try {
       const api = platform.start('user-api');
-      const publisher = platform.start('outbox-publisher');
+      // A backoff cap of 1 s (30 s by default): the relay's retries resume soon after the restart.
+      const publisher = platform.start('outbox-publisher', { OUTBOX_BACKOFF_MAX_MS: '1000' });
       const sink = platform.start('clickhouse-sink');
       const base = await platform.baseUrl(api, 'user-api');
       const sinkUrl = await platform.baseUrl(sink, 'clickhouse-sink');
+      const relayFailures = () =>
+        publisher.logLines.filter((l) => l.message === 'relay attempt failed; rows stay pending; backing off')
+          .length;
 
       // Clients as they should be written: each create carries an Idempotency-Key and is retried
       // until it gets its 201, so an answer lost in the crash cannot make a second user.
@@ -98,7 +102,12 @@ describe('end to end under faults (all real, all processes)', () => {
       const clients = [1, 2, 3, 4].map(client);
       await waitFor('load under way', async () => created.size >= 100);
       postgres.crash();
-      await sleep(3000);
+      // Down until both sides felt it: clients answered 503, the relay failed an attempt.
+      const before503 = statuses.get(503) ?? 0;
+      await waitFor(
+        '503s and a failed relay attempt while PostgreSQL is down',
+        async () => (statuses.get(503) ?? 0) >= before503 + 20 && relayFailures() > 0,
+      );
       postgres.start();
       const afterRestart = created.size;
       await waitFor('creates succeed again', async () => created.size >= afterRestart + 100);
@@ -137,10 +146,19 @@ describe('end to end under faults (all real, all processes)', () => {
     const platform = await createPlatform('registry');
     try {
       const api = platform.start('user-api');
-      platform.start('outbox-publisher', {
+      const publisher = platform.start('outbox-publisher', {
         SCHEMA_REGISTRY_URL: via(toPublisher.port),
         OUTBOX_BACKOFF_MAX_MS: '1000',
       });
+      /** The highest attempt number a failing relay group logged since log line `from`. */
+      const failedAttempts = (from: number) =>
+        Math.max(
+          0,
+          ...publisher.logLines
+            .slice(from)
+            .filter((l) => l.message === 'relay attempt failed; rows stay pending; backing off')
+            .map((l) => Number(l.attempt)),
+        );
       let sink = platform.start('clickhouse-sink', {
         SCHEMA_REGISTRY_URL: via(toSink.port),
         SINK_BACKOFF_MAX_MS: '1000',
@@ -156,6 +174,7 @@ describe('end to end under faults (all real, all processes)', () => {
       await expectStoredOnce(platform, sinkUrl);
 
       // The first user_updated and user_deleted are published while the registry is unreachable.
+      const logFrom = publisher.logLines.length;
       await toPublisher.down();
       for (const id of ids.slice(0, 5)) {
         expect((await call('PATCH', `/users/${id}`, { name: 'Renamed' }, { 'If-Match': '"1"' })).status).toBe(
@@ -163,7 +182,8 @@ describe('end to end under faults (all real, all processes)', () => {
         );
       }
       for (const id of ids.slice(5, 8)) expect((await call('DELETE', `/users/${id}`)).status).toBe(204);
-      await sleep(4000);
+      // A relay group failed on the registry three times in a row; the rows outlived it, pending.
+      await waitFor('a third failed relay attempt on the registry', async () => failedAttempts(logFrom) >= 3);
       const pool = new pg.Pool({ connectionString: platform.databaseUrl, max: 1 });
       const waiting = async () =>
         (
@@ -303,7 +323,8 @@ describe('end to end under faults (all real, all processes)', () => {
               /space/i.test(JSON.stringify(l.error)),
           ),
         );
-        await sleep(3000);
+        // Five commit intervals (200 ms in these tests) for a wrong commit to happen.
+        await sleep(1000);
         // Nothing committed past what is stored: the 30 new events are all still to be read.
         const kafka = new Kafka({
           brokers: process.env.KAFKA_BROKERS!.split(','),

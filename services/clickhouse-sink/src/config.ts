@@ -51,6 +51,11 @@ const envShape = {
    */
   SINK_SESSION_TIMEOUT_MS: envField.positiveInt(300_000).default(6000),
   SINK_HEARTBEAT_INTERVAL_MS: envField.positiveInt(100_000).default(1000),
+  /**
+   * How long the broker may hold a fetch that finds nothing new. A stopping sink waits for the
+   * fetch in flight, so this bounds an idle sink's shutdown (kafkajs's default is 5000).
+   */
+  SINK_FETCH_MAX_WAIT_MS: envField.positiveInt(60_000).default(1000),
   /** Bearer token POST /query requires; unset, /query is off. A secret: at least 24 characters. */
   SINK_QUERY_TOKEN: z.string().min(24, { message: 'must be at least 24 characters' }).optional(),
   SINK_QUERY_MAX_SECONDS: envField.positiveInt(3600).default(10),
@@ -95,6 +100,7 @@ export function loadSinkConfig(env: NodeJS.ProcessEnv = process.env): SinkConfig
       backoff: { initialMs: e.SINK_BACKOFF_INITIAL_MS, maxMs: e.SINK_BACKOFF_MAX_MS },
       sessionTimeoutMs: e.SINK_SESSION_TIMEOUT_MS,
       heartbeatIntervalMs: e.SINK_HEARTBEAT_INTERVAL_MS,
+      fetchMaxWaitMs: e.SINK_FETCH_MAX_WAIT_MS,
     },
     http: { host: e.SINK_HTTP_HOST, port: e.SINK_HTTP_PORT },
     query: {

@@ -28,6 +28,7 @@ export interface SinkSettings {
   /** Consumer group session: a crashed member's partitions move after this long. */
   sessionTimeoutMs: number;
   heartbeatIntervalMs: number;
+  fetchMaxWaitMs: number;
 }
 
 export interface SinkDeps {
@@ -75,6 +76,7 @@ export function createSink({
     allowAutoTopicCreation: false,
     sessionTimeout: settings.sessionTimeoutMs,
     heartbeatInterval: settings.heartbeatIntervalMs,
+    maxWaitTimeInMs: settings.fetchMaxWaitMs,
   });
   // kafkajs heartbeats only between batches and when asked to; a wait of ours (an insert retried
   // while ClickHouse is down, a timed flush holding a partition) must ask, or a short session

@@ -94,6 +94,7 @@ describe('ClickHouse inserts failing for a while (real Kafka, registry, ClickHou
       backoff: { initialMs: 1000, maxMs: 4000 },
       sessionTimeoutMs,
       heartbeatIntervalMs: 1000,
+      fetchMaxWaitMs: 1000,
     });
     await sink.start();
     try {
@@ -140,6 +141,7 @@ describe('ClickHouse inserts failing for a while (real Kafka, registry, ClickHou
       backoff: { initialMs: 1000, maxMs: 4000 },
       sessionTimeoutMs: 6000,
       heartbeatIntervalMs: 1000,
+      fetchMaxWaitMs: 1000,
     });
     // A second member joins while the sink retries, takes its turn, and leaves again.
     const visitor = kafka.consumer({ groupId, sessionTimeout: 6000, heartbeatInterval: 1000 });
@@ -204,6 +206,7 @@ describe('ClickHouse inserts failing for a while (real Kafka, registry, ClickHou
       backoff: { initialMs: 100, maxMs: 400 },
       sessionTimeoutMs: 6000,
       heartbeatIntervalMs: 1000,
+      fetchMaxWaitMs: 1000,
     });
 
     const count = async () => {

@@ -69,6 +69,10 @@ export async function createPlatform(
     SINK_GROUP_ID: groupId,
     SINK_DLQ_TOPIC: dlqTopic,
     SINK_QUERY_TOKEN: SINK_QUERY_TOKEN,
+    // Tests send a few events at a time: a batch that will not fill is stored after 200 ms, not
+    // the production 1 s, and committed as soon (nothing asserted here counts inserts).
+    SINK_FLUSH_INTERVAL_MS: '200',
+    SINK_COMMIT_INTERVAL_MS: '200',
     // All test clients share 127.0.0.1: the per-client limit would throttle the load itself.
     HTTP_RATE_LIMIT_PER_SECOND: '1000000',
     HTTP_RATE_LIMIT_BURST: '1000000',
