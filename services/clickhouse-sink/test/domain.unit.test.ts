@@ -67,10 +67,17 @@ describe('toEventRow', () => {
     });
   });
 
+  const TIME_RANGE = 'event_time must be between 1900-01-01 and 2299-12-31 (UTC)';
   it.each([
     ['no event id', { ...record, event_id: undefined }, 'event_id must be a non-empty string'],
     ['a bad event id', { ...record, event_id: 'x' }, 'event_id must be a UUID'],
     ['no time', { ...record, event_time: 'soon' }, 'event_time must be a timestamp'],
+    // Beyond what a JavaScript Date holds (8.64e15 ms): new Date(ms).toISOString() throws a RangeError.
+    ['a time past the Date range', { ...record, event_time: 9e15 }, TIME_RANGE],
+    ['a time before it', { ...record, event_time: -9e15 }, TIME_RANGE],
+    // Inside the Date range but outside ClickHouse's DateTime64 (1900-01-01 to 2299-12-31).
+    ['a time in the year 2300', { ...record, event_time: Date.parse('2300-01-01T00:00:00Z') }, TIME_RANGE],
+    ['a time in 1899', { ...record, event_time: Date.parse('1899-12-31T23:59:59.999Z') }, TIME_RANGE],
     ['a bad version', { ...record, metadata_version: -1 }, 'metadata_version must be a whole number 0-65535'],
   ])('refuses %s as unmappable', (_what, bad, reason) => {
     expect(() =>
@@ -81,5 +88,17 @@ describe('toEventRow', () => {
         offset: '0',
       }),
     ).toThrow(new PoisonMessageError('UNMAPPABLE', reason));
+  });
+
+  it('takes the first and the last millisecond DateTime64 holds', () => {
+    const position = {
+      topic: 't',
+      topicId: '5b1f0c1e-8d2a-4c1b-9a57-0e6f4f2b8c11',
+      partition: 0,
+      offset: '0',
+    };
+    const at = (iso: string) => toEventRow({ ...record, event_time: Date.parse(iso) }, position).event_time;
+    expect(at('1900-01-01T00:00:00.000Z')).toBe('1900-01-01 00:00:00.000');
+    expect(at('2299-12-31T23:59:59.999Z')).toBe('2299-12-31 23:59:59.999');
   });
 });

@@ -38,6 +38,10 @@ const ENVELOPE = new Set([
   'metadata_version',
   'actor',
 ]);
+// What the event_time column (DateTime64(3, 'UTC')) holds. Outside it, a JavaScript Date throws
+// (beyond ±8.64e15 ms) or ClickHouse would refuse the whole batch: such a record is poison.
+const EARLIEST_TIME = Date.UTC(1900, 0, 1);
+const LATEST_TIME = Date.UTC(2300, 0, 1) - 1;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 function text(record: Record<string, unknown>, field: string): string {
@@ -59,6 +63,9 @@ export function toEventRow(record: Record<string, unknown>, position: KafkaPosit
   const millis = time instanceof Date ? time.getTime() : time;
   if (typeof millis !== 'number' || !Number.isFinite(millis)) {
     throw new PoisonMessageError('UNMAPPABLE', 'event_time must be a timestamp');
+  }
+  if (millis < EARLIEST_TIME || millis > LATEST_TIME) {
+    throw new PoisonMessageError('UNMAPPABLE', 'event_time must be between 1900-01-01 and 2299-12-31 (UTC)');
   }
   const version = record.metadata_version;
   if (!Number.isInteger(version) || (version as number) < 0 || (version as number) > 65535) {
