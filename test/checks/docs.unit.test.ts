@@ -220,9 +220,10 @@ function listedVariables(text: string): { listed: Listed[]; problems: string[] }
   return { listed, problems };
 }
 
-/** Shell sources of ./platform and infra/, where the local stack's variables are read. */
+/** ./platform, infra/ and the jest preset: where the local stack's and test run's variables are read. */
 const stackSources = [
   fs.readFileSync(path.join(root, 'platform'), 'utf8'),
+  fs.readFileSync(path.join(root, 'jest.preset.js'), 'utf8'),
   ...fs
     .readdirSync(path.join(root, 'infra'), { recursive: true, encoding: 'utf8' })
     .filter((file) => /\.(sh|js|yml)$/.test(file))
@@ -237,7 +238,7 @@ function configurationProblems(text: string): string[] {
     const where = `line ${line} ("${section}")`;
     if (kind === 'local') {
       if (!new RegExp(`\\b${name}\\b`).test(stackSources))
-        problems.push(`${where}: ${name} is read nowhere in ./platform or infra/`);
+        problems.push(`${where}: ${name} is read nowhere in ./platform, infra/ or jest.preset.js`);
       continue;
     }
     // The SDK reads the standard OpenTelemetry variables itself; the shared table may list them.

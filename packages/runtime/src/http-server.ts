@@ -29,9 +29,14 @@ export async function listen(
   };
 }
 
+/** What GET /healthz reports: a stopped core loop is not healthy. */
+export type HealthReport = { status: 'ok' } | { status: 'failing'; reason: string };
+
 export interface OpsServerOptions {
   host: string;
   port: number;
+  /** The service's own view of its health; without it, answering at all counts as healthy. */
+  health?: () => HealthReport;
   registry: Registry;
   /** Answers further requests (the sink's POST /query); resolves false for one it does not serve. */
   handle?: (request: IncomingMessage, response: ServerResponse) => Promise<boolean>;
@@ -39,7 +44,7 @@ export interface OpsServerOptions {
 
 /**
  * The HTTP side door of a worker service: GET /metrics (Prometheus text format), GET /healthz
- * (the process answers), and whatever `handle` adds.
+ * (200 while `health` says ok, 503 with its reason otherwise), and whatever `handle` adds.
  */
 export function startOpsServer(options: OpsServerOptions): Promise<RunningServer> {
   async function route(request: IncomingMessage, response: ServerResponse): Promise<void> {
@@ -51,8 +56,9 @@ export function startOpsServer(options: OpsServerOptions): Promise<RunningServer
       return;
     }
     if (request.method === 'GET' && path === '/healthz') {
-      response.writeHead(200, { 'content-type': 'application/json' });
-      response.end(JSON.stringify({ status: 'ok' }));
+      const report = options.health?.() ?? { status: 'ok' };
+      response.writeHead(report.status === 'ok' ? 200 : 503, { 'content-type': 'application/json' });
+      response.end(JSON.stringify(report));
       return;
     }
     if (options.handle && (await options.handle(request, response))) return;

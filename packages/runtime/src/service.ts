@@ -5,18 +5,28 @@ import type { BaseConfig } from './config.js';
 /** Stops what `start` started: stop accepting work, drain in-flight work, close connections. */
 export type StopService = () => Promise<void>;
 
+/** What a running service can ask of its process. */
+export interface ServiceLifecycle {
+  /**
+   * The service's core loop stopped for good (a consumer that crashed and will not restart):
+   * drain what can be drained, then exit with code 1 so a supervisor restarts the process.
+   */
+  fail(reason: string, error?: unknown): void;
+}
+
 export interface ServiceDefinition<Config extends BaseConfig> {
   name: string;
   version: string;
   /** Reads and validates the environment; throws ConfigError. */
   loadConfig: () => Config;
-  start: (config: Config, logger: Logger) => Promise<StopService>;
+  start: (config: Config, logger: Logger, lifecycle: ServiceLifecycle) => Promise<StopService>;
 }
 
 /**
  * The life of a service process: tracing first, then validated config, then `start`, then
  * wait for SIGTERM/SIGINT and drain. A configuration error exits with code 78 (EX_CONFIG)
- * and the list of problems; a start failure or a drain that overruns the timeout exits 1.
+ * and the list of problems; a start failure, a core loop that stopped (`lifecycle.fail`) or a
+ * drain that overruns the timeout exits 1.
  */
 export async function runService<Config extends BaseConfig>(
   service: ServiceDefinition<Config>,
@@ -32,7 +42,9 @@ export async function runService<Config extends BaseConfig>(
   let stop: StopService | undefined;
   let requested: string | undefined;
   let stopping = false;
+  let exitCode = 0;
   const shutdown = async (signal: string) => {
+    if (stopping && signal === 'failure') return;
     if (stopping) {
       logger.warn('second signal during shutdown; exiting now', { signal });
       process.exit(1);
@@ -50,11 +62,11 @@ export async function runService<Config extends BaseConfig>(
     }, config.shutdownTimeoutMs);
     try {
       await stop();
-      logger.info('service stopped');
+      logger.info('service stopped', { exit_code: exitCode });
       await telemetry.shutdown();
       clearTimeout(timer);
       // Explicit: a library timer left behind must not keep a drained process alive.
-      process.exit(0);
+      process.exit(exitCode);
     } catch (error) {
       logger.error('shutdown failed', { error: describeError(error) });
       process.exit(1);
@@ -62,9 +74,20 @@ export async function runService<Config extends BaseConfig>(
   };
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
   process.on('SIGINT', () => void shutdown('SIGINT'));
+  const lifecycle: ServiceLifecycle = {
+    fail(reason, error) {
+      if (exitCode !== 0) return;
+      exitCode = 1;
+      logger.error('service failed; draining, then exiting with code 1', {
+        reason,
+        ...(error === undefined ? {} : { error: describeError(error) }),
+      });
+      void shutdown('failure');
+    },
+  };
 
   try {
-    stop = await service.start(config, logger);
+    stop = await service.start(config, logger, lifecycle);
   } catch (error) {
     logger.error('service failed to start', { error: describeError(error) });
     await telemetry.shutdown();

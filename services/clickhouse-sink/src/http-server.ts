@@ -1,11 +1,11 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger, Registry } from '@platform/observability';
-import { describeError, startOpsServer, type RunningServer } from '@platform/runtime';
+import { describeError, startOpsServer, type HealthReport, type RunningServer } from '@platform/runtime';
 import type { EventStore } from './adapters/clickhouse/event-store.js';
 
 /**
- * The sink's small HTTP surface: GET /healthz, GET /metrics, and POST /query to run one
+ * The sink's small HTTP surface: GET /healthz (503 once consuming stopped for good), GET /metrics, and POST /query to run one
  * read-only SQL statement (the body) against the sink's ClickHouse. With the embedded engine
  * this is the only way in while the sink runs (one process holds the data directory);
  * ClickHouse's readonly=1 setting refuses writes, whatever the SQL says. /query needs the bearer
@@ -19,6 +19,7 @@ export function startHttpServer(options: {
   store: EventStore;
   registry: Registry;
   logger: Logger;
+  health: () => HealthReport;
 }): Promise<RunningServer> {
   async function query(request: IncomingMessage, response: ServerResponse): Promise<boolean> {
     if (request.method !== 'POST' || request.url !== '/query') return false;
@@ -58,6 +59,7 @@ export function startHttpServer(options: {
     host: options.host,
     port: options.port,
     registry: options.registry,
+    health: options.health,
     handle: query,
   });
 }

@@ -18,7 +18,7 @@ const service = { name: 'clickhouse-sink', version: packageVersion(import.meta.u
 await runService({
   ...service,
   loadConfig: loadSinkConfig,
-  async start(config, logger) {
+  async start(config, logger, lifecycle) {
     const clickhouse = createClickHouse(config.clickhouse);
     const target = { database: config.clickhouse.database, table: config.table };
     const applied = await migrate(clickhouse, target);
@@ -39,6 +39,7 @@ await runService({
       logger,
       metrics: createSinkMetrics(registry),
       settings: config.sink,
+      onFailure: (reason, error) => lifecycle.fail(reason, error),
     });
     const http = await startHttpServer({
       ...config.http,
@@ -46,6 +47,7 @@ await runService({
       store,
       registry,
       logger,
+      health: () => sink.health(),
     });
     await sink.start();
     logger.info('consuming', { topic: config.sink.topic, group: config.sink.groupId, http_port: http.port });

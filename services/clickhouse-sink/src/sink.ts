@@ -1,6 +1,6 @@
 import type { Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
 import type { Logger } from '@platform/observability';
-import { backoffDelay, describeError, type BackoffPolicy } from '@platform/runtime';
+import { backoffDelay, describeError, type BackoffPolicy, type HealthReport } from '@platform/runtime';
 import type { EventStore } from './adapters/clickhouse/event-store.js';
 import type { DeadLetterQueue } from './adapters/kafka/dead-letters.js';
 import type { TopicIdentity } from './adapters/kafka/topic-identity.js';
@@ -40,6 +40,11 @@ export interface SinkDeps {
   logger: Logger;
   metrics: SinkMetrics;
   settings: SinkSettings;
+  /**
+   * Called once when consuming stopped for good while the sink was not asked to stop (kafkajs
+   * gave up on an error it does not retry): main exits non-zero so a supervisor restarts it.
+   */
+  onFailure?: (reason: string, error: unknown) => void;
 }
 
 // Group errors telling a member to rejoin (kafkajs's error type names).
@@ -70,6 +75,7 @@ export function createSink({
   logger,
   metrics,
   settings,
+  onFailure,
 }: SinkDeps) {
   const consumer: Consumer = kafka.consumer({
     groupId: settings.groupId,
@@ -101,6 +107,14 @@ export function createSink({
   let following = false; // reading a re-created topic: in-flight batches end, nothing commits
   let closing = false; // set first on stop: ends the wait for the topic
   let running: Promise<void> = Promise.resolve();
+  /** Why consuming stopped for good, once it has: the health endpoint reports it. */
+  let failure: string | undefined;
+  const failed = (reason: string, error: unknown) => {
+    if (closing || failure) return;
+    failure = `${reason}: ${describeError(error).message as string}`;
+    logger.error('consumer stopped for good', { reason, error: describeError(error) });
+    onFailure?.(reason, error);
+  };
 
   function batchOf(partition: number, sourceTopicId: string): PartitionBatch<Slot> {
     let batch = batches.get(partition);
@@ -357,6 +371,11 @@ export function createSink({
         positionsLoading = undefined;
         logger.info('partitions assigned', { assignment: event.payload.memberAssignment });
       });
+      // kafkajs restarts its consumer after a retriable error; after any other it stops
+      // consuming while the process lives on. That must not pass for healthy.
+      consumer.on(consumer.events.CRASH, (event) => {
+        if (!event.payload.restart) failed('the Kafka consumer crashed', event.payload.error);
+      });
       await consumer.connect();
       // Consuming starts in the background: start-up (and a SIGTERM during it) never waits for
       // the topic to appear.
@@ -380,6 +399,12 @@ export function createSink({
         );
         commits.start();
       })();
+      running.catch((error: unknown) => failed('consuming could not start', error));
+    },
+
+    /** Healthy while consuming (or waiting for its topic); not once consuming stopped for good. */
+    health(): HealthReport {
+      return failure ? { status: 'failing', reason: failure } : { status: 'ok' };
     },
 
     /** Flushes what can be flushed, commits it, leaves the group. */
@@ -388,7 +413,8 @@ export function createSink({
       await running.catch((error) => logger.warn('consumer had failed', { error: describeError(error) }));
       clearInterval(flushTimer);
       await commits.stop();
-      if (batches.size > 0) consumer.pause([{ topic: settings.topic }]);
+      // A consumer that stopped for good has nothing to pause (kafkajs would throw).
+      if (batches.size > 0 && !failure) consumer.pause([{ topic: settings.topic }]);
       await Promise.all(
         [...batches.keys()].map((partition) =>
           queue

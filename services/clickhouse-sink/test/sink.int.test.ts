@@ -103,7 +103,10 @@ describe('clickhouse-sink: Kafka -> embedded ClickHouse (real Kafka, registry, C
       [userCreated(), userCreated()],
       [...poison.map((p) => ({ ...p, headers: { origin: 'test' } }))],
     );
-    await produceEvents(target.topic, [userCreated()]);
+    // A user_created from a foreign producer with an absurd time (9e15 ms: past what a Date
+    // holds), then a good event after it: the sink must get past it.
+    const absurd = userCreated(9e15);
+    await produceEvents(target.topic, [absurd, userCreated()]);
     sink = startSink(target);
     await waitFor('good rows stored', async () => (await count()).total === '3');
 
@@ -119,7 +122,7 @@ describe('clickhouse-sink: Kafka -> embedded ClickHouse (real Kafka, registry, C
             value: message.value!,
             headers: Object.fromEntries(Object.entries(message.headers!).map(([k, v]) => [k, String(v)])),
           });
-          if (dead.length === 4) resolve();
+          if (dead.length === 5) resolve();
         },
       });
     });
@@ -129,7 +132,15 @@ describe('clickhouse-sink: Kafka -> embedded ClickHouse (real Kafka, registry, C
       ['p2', 'UNKNOWN_SCHEMA_ID'],
       ['p3', 'UNDECODABLE'],
       ['p4', 'UNMAPPABLE'],
+      [absurd.aggregate_id, 'UNMAPPABLE'],
     ]);
+    expect(dead[4]!.headers['dlq.error.reason']).toBe(
+      'event_time must be between 1900-01-01 and 2299-12-31 (UTC)',
+    );
+    // And the sink says it is well, because it is: still consuming.
+    const { http_port: port } = await sink.process.waitForLog('consuming');
+    const health = await fetch(`http://127.0.0.1:${String(port)}/healthz`);
+    expect([health.status, await health.json()]).toEqual([200, { status: 'ok' }]);
     expect(dead[0]).toMatchObject({
       value: poison[0]!.value,
       headers: {
