@@ -21,7 +21,7 @@ class JsonTotalsReporter {
         // A suite that could not run (import error, failing beforeAll) has no failed tests of
         // its own, yet the run failed: it counts as one failure.
         failedSuites,
-        // Per-file and per-test wall times, for infra/ci/slowest.js (where a pass spends its time).
+        // Per-file and per-test wall times: summarize.js lists the slowest tests of the run.
         suites: results.testResults.map((suite) => ({
           file: path.relative(process.cwd(), suite.testFilePath),
           seconds: (suite.perfStats.end - suite.perfStats.start) / 1000,

@@ -78,8 +78,9 @@ fi
 if [[ "${TEST_CONTAINERS:-}" == "pending" ]]; then
   start=$(date +%s)
   echo "[checks] waiting for the Docker engine and images (log .local-stack/logs/docker-prepare.log)"
-  until [[ -s "${DOCKER_PREPARE_STATUS_FILE:?}" ]]; do sleep 2; done
-  if [[ "$(cat "$DOCKER_PREPARE_STATUS_FILE")" == "ok" ]]; then TEST_CONTAINERS=1; else TEST_CONTAINERS=failed; fi
+  # Until the job writes its status, or ends without writing one (then it failed).
+  until [[ -s "${DOCKER_PREPARE_STATUS_FILE:?}" ]] || ! kill -0 "${DOCKER_PREPARE_PID:?}" 2>/dev/null; do sleep 2; done
+  if [[ "$(cat "$DOCKER_PREPARE_STATUS_FILE" 2>/dev/null)" == "ok" ]]; then TEST_CONTAINERS=1; else TEST_CONTAINERS=failed; fi
   phase_line "waiting for Docker images" "$start" "$([[ $TEST_CONTAINERS == 1 ]] && echo ok || echo failed)"
 fi
 if [[ "${TEST_CONTAINERS:-}" == "1" ]]; then

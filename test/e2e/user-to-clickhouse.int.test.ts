@@ -64,6 +64,14 @@ describe('end to end: HTTP request -> outbox -> Kafka -> ClickHouse (all real, a
       'SELECT toString(event_id) AS id, event_type AS type FROM analytics.event_log FINAL',
     );
     expect(stored.map((r) => r.id).sort()).toEqual([...committed].sort());
+    // FINAL must only hide the publisher's re-sends: the sink itself never stores one Kafka
+    // message twice, so no (partition, offset) repeats in the unmerged table.
+    const repeated = await sinkQuery<{ partition: number; offset: string }>(
+      sinkUrl,
+      `SELECT kafka_partition AS partition, toString(kafka_offset) AS offset FROM analytics.event_log
+        GROUP BY kafka_partition, kafka_offset HAVING count() > 1`,
+    );
+    expect(repeated).toEqual([]);
     expect(stored.filter((r) => r.type === 'user_updated')).toHaveLength(10);
     expect(stored.filter((r) => r.type === 'user_deleted')).toHaveLength(5);
     // Each row says who made the change: the subject of the token the requests carried.

@@ -13,7 +13,7 @@ go_build_cached() {
   local build_log="$LOG_DIR/$(basename "$binary")-build.log" start lock_fd
   mkdir -p "$(dirname "$binary")"
   # One build per binary at a time: ./platform test starts its builds in the background (see
-  # go_builds_start) and a step that needs the binary then waits here for that build to end.
+  # `background` in ./platform) and a step that needs the binary waits here for that build.
   exec {lock_fd}>"$binary.lock"
   if ! flock -n "$lock_fd"; then
     log "waiting for the build of $what that is already running"

@@ -413,8 +413,17 @@ export function createSink({
       await running.catch((error) => logger.warn('consumer had failed', { error: describeError(error) }));
       clearInterval(flushTimer);
       await commits.stop();
-      // A consumer that stopped for good has nothing to pause (kafkajs would throw).
-      if (batches.size > 0 && !failure) consumer.pause([{ topic: settings.topic }]);
+      // kafkajs throws when its consumer is not running (stopped for good, between a crash and
+      // its restart, or stopped to follow a re-created topic): then there is nothing to pause.
+      if (batches.size > 0) {
+        try {
+          consumer.pause([{ topic: settings.topic }]);
+        } catch (error) {
+          logger.debug('nothing to pause: the consumer is not running', {
+            error: describeError(error).message,
+          });
+        }
+      }
       await Promise.all(
         [...batches.keys()].map((partition) =>
           queue
