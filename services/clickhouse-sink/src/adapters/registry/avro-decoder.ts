@@ -42,14 +42,29 @@ export function createAvroDecoder(registry: SchemaRegistry): EventDecoder {
       throw error;
     }
     const reader = writer.name ? readers.get(writer.name) : undefined;
-    const decode = reader
-      ? (() => {
-          const resolver = reader.createResolver(writer);
-          return (body: Buffer) => reader.fromBuffer(body, resolver);
-        })()
-      : (body: Buffer) => writer.fromBuffer(body);
+    const decode = reader ? readingAs(id, reader, writer) : (body: Buffer) => writer.fromBuffer(body);
     decoders.set(id, decode);
     return decode;
+  }
+
+  /**
+   * Reads `writer`'s data as `reader`. A writer that cannot be (it claims the reader's name with
+   * incompatible fields) never will be: every message of that id is poison.
+   */
+  function readingAs(id: number, reader: avro.Type, writer: avro.Type): (body: Buffer) => unknown {
+    let resolver: avro.Resolver;
+    try {
+      resolver = reader.createResolver(writer);
+    } catch (error) {
+      const refusal = new PoisonMessageError(
+        'INCOMPATIBLE_SCHEMA',
+        `schema id ${id} cannot be read as ${reader.name ?? 'its reader'}: ${(error as Error).message}`,
+      );
+      return () => {
+        throw refusal;
+      };
+    }
+    return (body: Buffer) => reader.fromBuffer(body, resolver);
   }
 
   return {
@@ -64,6 +79,7 @@ export function createAvroDecoder(registry: SchemaRegistry): EventDecoder {
       try {
         return decode(value.subarray(5)) as Record<string, unknown>;
       } catch (error) {
+        if (error instanceof PoisonMessageError) throw error;
         throw new PoisonMessageError('UNDECODABLE', `Avro body does not decode: ${(error as Error).message}`);
       }
     },
