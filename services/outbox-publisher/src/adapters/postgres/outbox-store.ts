@@ -149,8 +149,10 @@ export function createOutboxStore(pool: pg.Pool, totalLanes: number): OutboxStor
     },
 
     async deleteProcessedBefore(cutoff, limit) {
+      // The outer conditions are re-checked on the row's newest version after waiting for its
+      // lock; the subquery's are not: a row a replay has just set back to pending must stay.
       const result = await pool.query(
-        `delete from outbox where id in (
+        `delete from outbox where status = 'processed' and processed_at < $1 and id in (
            select id from outbox where status = 'processed' and processed_at < $1 order by processed_at limit $2)`,
         [cutoff, limit],
       );
