@@ -17,7 +17,8 @@ export interface OutboxStore {
    * The lane lock is the lease; the row locks back it up. They wait (FOR UPDATE) rather than
    * skip (SKIP LOCKED): if a lane ever changed hands while its old owner was still finishing a
    * batch, skipping that batch's rows would let the new owner publish an aggregate's later
-   * events first. Waiting, it sees them processed once the old owner commits.
+   * events first. Waiting, it sees them processed once the old owner commits, and a second
+   * statement drops rows that the old owner's commit put behind a failed one.
    */
   relayBatch(
     lanes: number[],
@@ -82,7 +83,7 @@ export function createOutboxStore(pool: pg.Pool, totalLanes: number): OutboxStor
       let broken: Error | undefined;
       try {
         await client.query('begin');
-        const { rows } = await client.query<RowRecord>(
+        const { rows: claimed } = await client.query<RowRecord>(
           `select ${COLUMNS} from outbox o
             where status = 'pending'
               and ${LANE_SQL} = any($2::int[])
@@ -95,6 +96,25 @@ export function createOutboxStore(pool: pg.Pool, totalLanes: number): OutboxStor
             for update`,
           [totalLanes, lanes, limit],
         );
+        // A claim that waited for row locks (a batch of the lane's previous owner, still in
+        // flight when lanes were re-dealt) saw the failed rows of its snapshot, from before that
+        // batch committed. A new statement sees the commit: drop the rows now behind a failed one.
+        const blocked = new Set(
+          claimed.length === 0
+            ? []
+            : (
+                await client.query<{ id: string }>(
+                  `select o.id from outbox o
+                    where o.id = any($1::bigint[])
+                      and exists (
+                        select 1 from outbox f
+                         where f.status = 'failed' and f.aggregate_type = o.aggregate_type
+                           and f.aggregate_id = o.aggregate_id and f.id < o.id)`,
+                  [claimed.map((row) => row.id)],
+                )
+              ).rows.map((row) => row.id),
+        );
+        const rows = claimed.filter((row) => !blocked.has(row.id));
         if (rows.length === 0) {
           await client.query('commit');
           return 0;
