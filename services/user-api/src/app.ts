@@ -27,8 +27,12 @@ export interface AppDeps {
   verifyToken: TokenVerifier;
   /** Rate and concurrency limits; none when absent (tests that do not test them). */
   limits?: RequestLimits;
-  /** Take the client address from X-Forwarded-For (behind a trusted proxy). */
-  trustProxy?: boolean;
+  /**
+   * How many proxies in front of the API append to X-Forwarded-For (0 or absent: none, the
+   * header is ignored). The client address is the entry the outermost trusted proxy appended;
+   * entries further left are the client's own writing and are not believed.
+   */
+  trustedProxyHops?: number;
 }
 
 /** The routers of the application: the system routes and the users resource. */
@@ -64,7 +68,8 @@ export function createRouters(deps: AppDeps): Router[] {
 
 /** The HTTP application, built from its dependencies; tests build it the same way main does. */
 export function createApp(deps: AppDeps): Koa {
-  const app = new Koa({ proxy: deps.trustProxy ?? false });
+  const hops = deps.trustedProxyHops ?? 0;
+  const app = new Koa({ proxy: hops > 0, maxIpsCount: hops });
   app.use(httpMetrics(deps.metrics));
   app.use(requestContext(deps.logger));
   if (deps.limits) app.use(requestLimits(deps.limits));

@@ -31,6 +31,8 @@ const envShape = {
   HTTP_REQUEST_TIMEOUT_MS: envField.positiveInt(600_000).default(10_000),
   /** Behind a proxy that sets X-Forwarded-For: the client address is taken from it. */
   HTTP_TRUST_PROXY: envField.boolean().default(false),
+  /** How many such proxies are in front (with HTTP_TRUST_PROXY): entries further left are ignored. */
+  HTTP_TRUSTED_PROXY_HOPS: envField.positiveInt(10).default(1),
   /** How long a keyed create's first response is kept to answer retries (it holds personal data). */
   IDEMPOTENCY_RETENTION_HOURS: envField.positiveInt(24 * 365).default(24),
   IDEMPOTENCY_RETENTION_INTERVAL_MS: envField.positiveInt(86_400_000).default(60_000),
@@ -60,7 +62,13 @@ const envShape = {
 
 export interface UserApiConfig extends BaseConfig {
   database: PostgresConnection & { poolMax: number };
-  http: { host: string; port: number; bodyLimitBytes: number; requestTimeoutMs: number; trustProxy: boolean };
+  http: {
+    host: string;
+    port: number;
+    bodyLimitBytes: number;
+    requestTimeoutMs: number;
+    trustedProxyHops: number;
+  };
   limits: RequestLimits;
   ops: { host: string; port: number };
   idempotency: { retentionMs: number; intervalMs: number };
@@ -80,12 +88,24 @@ export function loadDatabaseConfig(env: NodeJS.ProcessEnv = process.env): Databa
   });
 }
 
+const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
+
 export function loadUserApiConfig(env: NodeJS.ProcessEnv = process.env): UserApiConfig {
   const e = parseEnv(envShape, env);
   if (Boolean(e.AUTH_JWKS_URL) === Boolean(e.AUTH_JWKS_FILE)) {
     throw new ConfigError([
       'AUTH_JWKS_URL or AUTH_JWKS_FILE: exactly one must be set (where token keys come from)',
     ]);
+  }
+  // The key set decides whose tokens are accepted: whoever can change it in transit could mint
+  // any token. Plain http only for a provider on this host (development).
+  if (e.AUTH_JWKS_URL) {
+    const url = new URL(e.AUTH_JWKS_URL);
+    if (url.protocol === 'http:' && !LOOPBACK_HOSTS.has(url.hostname)) {
+      throw new ConfigError([
+        `AUTH_JWKS_URL: must be https (plain http is accepted only for localhost; got ${url.host})`,
+      ]);
+    }
   }
   return Object.freeze({
     ...baseConfig(e),
@@ -95,7 +115,7 @@ export function loadUserApiConfig(env: NodeJS.ProcessEnv = process.env): UserApi
       port: e.HTTP_PORT,
       bodyLimitBytes: e.HTTP_BODY_LIMIT_BYTES,
       requestTimeoutMs: e.HTTP_REQUEST_TIMEOUT_MS,
-      trustProxy: e.HTTP_TRUST_PROXY,
+      trustedProxyHops: e.HTTP_TRUST_PROXY ? e.HTTP_TRUSTED_PROXY_HOPS : 0,
     },
     limits: {
       ratePerSecond: e.HTTP_RATE_LIMIT_PER_SECOND,

@@ -26,7 +26,7 @@ await runService({
       metrics,
       verifyToken: createTokenVerifier(config.auth),
       limits: config.limits,
-      trustProxy: config.http.trustProxy,
+      trustedProxyHops: config.http.trustedProxyHops,
     });
     const retention = createIdempotencyRetention({ orm, logger, batchSize: 1000, ...config.idempotency });
     retention.start();

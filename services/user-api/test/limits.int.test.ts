@@ -30,6 +30,37 @@ describe('abuse limits: rate per client and requests in flight (real PostgreSQL)
   });
 });
 
+describe('the rate limit behind a trusted proxy (X-Forwarded-For, real PostgreSQL)', () => {
+  let db: TestDatabase;
+  let api: TestApi;
+
+  beforeAll(async () => {
+    db = await createTestDatabase(4);
+    // One request per client, then one per 10 s; one proxy hop in front of the API.
+    api = await startTestApi(db, {
+      limits: { ratePerSecond: 0.1, rateBurst: 1, maxConcurrent: 100 },
+      trustedProxyHops: 1,
+    });
+  });
+
+  afterAll(async () => {
+    await api.close();
+    await db.drop();
+  });
+
+  const from = (forwardedFor: string) =>
+    api.request('GET', '/users', { headers: { 'x-forwarded-for': forwardedFor } });
+
+  it('keys on the address the proxy saw, whatever a client writes to the left of it', async () => {
+    // The proxy appends the address it saw; anything before it the client wrote itself.
+    expect((await from('1.1.1.1, 203.0.113.7')).status).toBe(200);
+    expect((await from('2.2.2.2, 203.0.113.7')).status).toBe(429);
+    expect((await from('203.0.113.7')).status).toBe(429);
+    // Another client behind the same proxy has a budget of its own.
+    expect((await from('198.51.100.9')).status).toBe(200);
+  });
+});
+
 describe('requests in flight (real PostgreSQL)', () => {
   let db: TestDatabase;
   let api: TestApi;

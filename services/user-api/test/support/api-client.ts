@@ -37,7 +37,12 @@ export interface TestApi {
  */
 export async function startTestApi(
   db: TestDatabase,
-  options: { outbox?: OutboxWriter; bodyLimitBytes?: number; limits?: RequestLimits } = {},
+  options: {
+    outbox?: OutboxWriter;
+    bodyLimitBytes?: number;
+    limits?: RequestLimits;
+    trustedProxyHops?: number;
+  } = {},
 ): Promise<TestApi> {
   const { logger, lines } = memoryLogger();
   const metrics = createMetricsRegistry({ name: 'user-api', version: 'test' });
@@ -53,6 +58,7 @@ export async function startTestApi(
     metrics,
     verifyToken: await testTokenVerifier(),
     ...(options.limits ? { limits: options.limits } : {}),
+    ...(options.trustedProxyHops ? { trustedProxyHops: options.trustedProxyHops } : {}),
   });
   const defaultToken = await testToken();
   const server: RunningServer = await listen(app, { host: '127.0.0.1', port: 0 });
