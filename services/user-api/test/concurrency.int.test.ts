@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { useTestApi } from './support/api-client.js';
+import { testToken } from './support/tokens.js';
 
 describe('concurrent and retried creates (real PostgreSQL)', () => {
   const t = useTestApi(50);
@@ -81,5 +82,41 @@ describe('concurrent and retried creates (real PostgreSQL)', () => {
     expect(reused.status).toBe(422);
     expect(reused.body).toMatchObject({ type: 'idempotency-key-reused' });
     expect(await countWhere('from users where lower(email) = $1', ['k2@x.io'])).toBe(0);
+  });
+
+  it("keeps each caller's keys apart: another caller's same key neither replays nor blocks", async () => {
+    const key = randomUUID();
+    const mine = await t.api.request('POST', '/users', {
+      json: { email: 'scoped-a@x.io', name: 'A' },
+      headers: { 'Idempotency-Key': key },
+    });
+    expect(mine.status).toBe(201);
+    const other = await testToken({ subject: 'another-client' });
+    // The same request under the same key from someone else: not the first caller's user back.
+    const same = await t.api.request('POST', '/users', {
+      json: { email: 'scoped-a@x.io', name: 'A' },
+      headers: { 'Idempotency-Key': key },
+      token: other,
+    });
+    expect(same.status).toBe(409);
+    expect(same.headers.get('idempotent-replayed')).toBeNull();
+    // Another request under that key from someone else: its own, not "key reused".
+    const different = await t.api.request('POST', '/users', {
+      json: { email: 'scoped-b@x.io', name: 'B' },
+      headers: { 'Idempotency-Key': key },
+      token: other,
+    });
+    expect(different.status).toBe(201);
+    // And each caller's retry still replays its own response.
+    const retry = await t.api.request('POST', '/users', {
+      json: { email: 'scoped-b@x.io', name: 'B' },
+      headers: { 'Idempotency-Key': key },
+      token: other,
+    });
+    expect([retry.status, retry.headers.get('idempotent-replayed'), retry.body]).toEqual([
+      201,
+      'true',
+      different.body,
+    ]);
   });
 });

@@ -5,6 +5,8 @@ export const IdempotencyRecord = defineEntity({
   name: 'IdempotencyRecord',
   tableName: 'idempotency_keys',
   properties: {
+    // Keys are the caller's (its token's subject): another caller's same key is another record.
+    caller: p.string().primary(),
     key: p.string().primary(),
     // sha-256 of the request (method, path, canonical body): a key reused for another request is refused.
     requestFingerprint: p.string(),

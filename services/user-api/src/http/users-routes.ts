@@ -50,7 +50,7 @@ export function usersRoutes({ users, bodyLimitBytes, verifyToken }: UsersRoutesD
       .digest('hex');
     const { user, replayed } = await users.createUser(
       input,
-      key ? { key, fingerprint } : undefined,
+      key ? { caller: callerOf(ctx) ?? '', key, fingerprint } : undefined,
       callerOf(ctx),
     );
     ctx.status = 201;

@@ -19,8 +19,8 @@ export function createIdempotencyRetention(deps: {
 
   async function deleteBefore(cutoff: Date, limit: number): Promise<number> {
     const result = await deps.orm.em.fork().execute<QueryResult>(
-      `delete from idempotency_keys where key in (
-         select key from idempotency_keys where created_at < ? order by created_at limit ?)`,
+      `delete from idempotency_keys where (caller, key) in (
+         select caller, key from idempotency_keys where created_at < ? order by created_at limit ?)`,
       [cutoff, limit],
       'run',
     );

@@ -16,6 +16,8 @@ export interface UserServiceDeps {
 }
 
 export interface IdempotencyContext {
+  /** Whose key it is (the token's subject): keys of different callers never meet. */
+  caller: string;
   key: string;
   /** sha-256 of the request; a retry must match it. */
   fingerprint: string;
@@ -33,7 +35,9 @@ export interface CreateUserResult {
  */
 export function createUserService({ orm, outbox }: UserServiceDeps) {
   async function findReplay(idempotency: IdempotencyContext): Promise<CreateUserResult | undefined> {
-    const record = await orm.em.fork().findOne(IdempotencyRecord, idempotency.key);
+    const record = await orm.em
+      .fork()
+      .findOne(IdempotencyRecord, { caller: idempotency.caller, key: idempotency.key });
     if (!record) return undefined;
     if (record.requestFingerprint !== idempotency.fingerprint) throw idempotencyKeyReused();
     return { user: record.responseBody as UserView, replayed: true };
@@ -64,6 +68,7 @@ export function createUserService({ orm, outbox }: UserServiceDeps) {
           const view = toUserView(user);
           if (idempotency) {
             em.create(IdempotencyRecord, {
+              caller: idempotency.caller,
               key: idempotency.key,
               requestFingerprint: idempotency.fingerprint,
               responseStatus: 201,
