@@ -193,7 +193,8 @@ export function createSink({
    */
   async function waitHeartbeating(ms: number): Promise<void> {
     const until = Date.now() + ms;
-    for (let left = ms; left > 0; left = until - Date.now()) {
+    // A stop ends the wait: the retry after it then sees the work is no longer ours.
+    for (let left = ms; left > 0 && !closing; left = until - Date.now()) {
       await new Promise((resolve) => setTimeout(resolve, Math.min(left, settings.heartbeatIntervalMs)));
       await heartbeat().catch((error: unknown) => {
         if (isRebalanceSignal(error)) throw error;
@@ -245,7 +246,8 @@ export function createSink({
   }: EachBatchPayload): Promise<void> {
     heartbeat = groupHeartbeat;
     const { partition } = batch;
-    const alive = () => isRunning() && !isStale() && !stopping && !following;
+    // closing: a stop was asked for; a retry in progress (ClickHouse down) must give way to it.
+    const alive = () => isRunning() && !isStale() && !closing && !stopping && !following;
     // Waiting for the partition (a timed flush may hold it) is waiting too.
     const waiting = setInterval(() => void heartbeat().catch(() => undefined), settings.heartbeatIntervalMs);
     try {
@@ -388,7 +390,7 @@ export function createSink({
             for (const [partition, batch] of batches) {
               if (batch.isDue(Date.now())) {
                 void queue
-                  .run(partition, () => flush(partition, false, () => !stopping))
+                  .run(partition, () => flush(partition, false, () => !closing && !stopping))
                   .catch((error) =>
                     logger.warn('timed flush failed', { partition, error: describeError(error) }),
                   );

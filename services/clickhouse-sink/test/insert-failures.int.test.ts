@@ -236,4 +236,54 @@ describe('ClickHouse inserts failing for a while (real Kafka, registry, ClickHou
       lines.filter((l) => l.message === 'insert failed; partition paused, retrying').length,
     ).toBeGreaterThanOrEqual(5);
   });
+
+  // A SIGTERM while ClickHouse is down: the sink gives up its retries, stores and commits what
+  // it can (nothing here), and leaves the group, instead of retrying until the shutdown timer
+  // kills it without a LeaveGroup (its partitions then wait a session timeout for a new owner).
+  it('stops while inserts are failing: ends its retries, commits nothing unstored, leaves the group', async () => {
+    const topic = uniqueName('stop-during-outage');
+    const groupId = uniqueName('stop-during-outage-sink');
+    await createTopic(topic, 1);
+    await produceEvents(
+      topic,
+      Array.from({ length: 200 }, () => userCreated()),
+    );
+    const real = createEventStore(writer, reader, target);
+    const store: EventStore = {
+      ...real,
+      async insert() {
+        throw new Error('injected: ClickHouse is down');
+      },
+    };
+    const { sink, kafka, lines } = sinkOver(store, {
+      topic,
+      groupId,
+      batchSize: 100, // full batches: inserted inside kafkajs's batch callback
+      flushIntervalMs: 60_000,
+      commitIntervalMs: 200,
+      backoff: { initialMs: 1000, maxMs: 30_000 },
+      sessionTimeoutMs: 6000,
+      heartbeatIntervalMs: 1000,
+      fetchMaxWaitMs: 1000,
+    });
+    await sink.start();
+    await waitFor('an insert being retried', async () =>
+      lines.some((l) => l.message === 'insert failed; partition paused, retrying'),
+    );
+    // Ends at all: the shutdown timer is not what ends it. (No duration is asserted.)
+    let stopped = false;
+    const stopping = sink.stop().then(() => (stopped = true));
+    await waitFor('stop() to return', async () => stopped, 45_000);
+    await stopping;
+
+    const admin = kafka.admin();
+    await admin.connect();
+    try {
+      const { groups } = await admin.describeGroups([groupId]);
+      expect(groups[0]!.members).toEqual([]); // it left: no member waits out a session
+    } finally {
+      await admin.disconnect();
+    }
+    expect((await committedOffsets(groupId, topic)).get(0) ?? -1).toBe(-1); // nothing was stored
+  }, 90_000);
 });
