@@ -1,41 +1,16 @@
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import type { ClickHouseClient } from '@clickhouse/client';
-import { createKafka, createSchemaRegistry, createTopicIdReader } from '@platform/kafka';
-import { Registry } from '@platform/observability';
-import { memoryLogger, uniqueName } from '@platform/testing';
-import { createClickHouse } from '../src/adapters/clickhouse/client.js';
+import { createSchemaRegistry } from '@platform/kafka';
+import { uniqueName } from '@platform/testing';
 import { createEventStore } from '../src/adapters/clickhouse/event-store.js';
-import { migrate } from '../src/adapters/clickhouse/migrations.js';
-import { createDeadLetterQueue } from '../src/adapters/kafka/dead-letters.js';
-import { createTopicIdentity } from '../src/adapters/kafka/topic-identity.js';
 import { createAvroDecoder, type EventDecoder } from '../src/adapters/registry/avro-decoder.js';
-import { createSinkMetrics } from '../src/metrics.js';
-import { createSink } from '../src/sink.js';
-import { brokers, createTopic, produceEvents, userCreated } from './support/event-producer.js';
+import { createTopic, produceEvents, userCreated } from './support/event-producer.js';
+import { engineTarget, sinkOver, useEmbeddedEngine } from './support/in-process-sink.js';
 import { waitFor } from './support/sink-process.js';
 
 // A consumer that kafkajs stops for good (an error it does not retry: a bug of ours, or of a
 // library, on one message) while the process lives on must not pass for healthy: the sink
 // reports it and asks to be restarted (main exits with code 1 through runService).
 describe('the sink when its Kafka consumer stops for good (real Kafka, registry, ClickHouse engine)', () => {
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sink-consumer-failure-'));
-  const target = { database: 'analytics', table: 'event_log' };
-  let writer: ClickHouseClient;
-  let reader: ClickHouseClient;
-
-  beforeAll(async () => {
-    writer = createClickHouse({ kind: 'embedded', dataDir, database: 'analytics' });
-    reader = createClickHouse({ kind: 'embedded', dataDir, database: 'analytics' });
-    await migrate(writer, target);
-  });
-
-  afterAll(async () => {
-    await reader.close();
-    await writer.close();
-    fs.rmSync(dataDir, { recursive: true, force: true });
-  });
+  const engine = useEmbeddedEngine('sink-consumer-failure');
 
   it('reports failing health with the reason and calls onFailure once; healthy before that', async () => {
     const topic = uniqueName('consumer-failure');
@@ -44,10 +19,6 @@ describe('the sink when its Kafka consumer stops for good (real Kafka, registry,
     const broken = events[2]!.event_id;
     await produceEvents(topic, events);
 
-    const { logger, lines } = memoryLogger();
-    const kafkaConfig = { brokers: brokers(), clientId: `${topic}-test` };
-    const kafka = createKafka(kafkaConfig, logger);
-    const identity = createTopicIdentity(createTopicIdReader(kafkaConfig), topic);
     const real = createAvroDecoder(createSchemaRegistry({ url: process.env.SCHEMA_REGISTRY_URL! }));
     // The injected fault: the third event decodes into a record that throws when it is read, as
     // an unforeseen bug would (a TypeError is neither poison nor retriable).
@@ -64,19 +35,9 @@ describe('the sink when its Kafka consumer stops for good (real Kafka, registry,
       },
     };
     const failures: string[] = [];
-    const sink = createSink({
-      kafka,
-      store: createEventStore(writer, reader, target, {
-        maxSeconds: 10,
-        maxRows: 10_000,
-        maxBytes: 10_000_000,
-      }),
-      decoder,
-      deadLetters: createDeadLetterQueue(kafka, uniqueName(`${topic}-dlq`)),
-      identity,
-      logger,
-      metrics: createSinkMetrics(new Registry()),
-      settings: {
+    const { sink, lines } = sinkOver(
+      createEventStore(engine.writer(), engine.reader(), engineTarget),
+      {
         topic,
         groupId: uniqueName('consumer-failure-group'),
         batchSize: 1000,
@@ -87,8 +48,8 @@ describe('the sink when its Kafka consumer stops for good (real Kafka, registry,
         heartbeatIntervalMs: 1000,
         fetchMaxWaitMs: 500,
       },
-      onFailure: (reason) => failures.push(reason),
-    });
+      { decoder, onFailure: (reason) => failures.push(reason) },
+    );
     expect(sink.health()).toEqual({ status: 'ok' });
     await sink.start();
     try {
@@ -100,7 +61,7 @@ describe('the sink when its Kafka consumer stops for good (real Kafka, registry,
       expect(failures).toEqual(['the Kafka consumer crashed']);
       expect(lines.filter((l) => l.message === 'consumer stopped for good')).toHaveLength(1);
     } finally {
-      await sink.stop().finally(() => identity.close());
+      await sink.stop();
     }
     // Stopping afterwards is clean and reports nothing more.
     expect(failures).toHaveLength(1);

@@ -1,66 +1,17 @@
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import type { ClickHouseClient } from '@clickhouse/client';
-import { createKafka, createSchemaRegistry, createTopicIdReader } from '@platform/kafka';
-import { memoryLogger, uniqueName } from '@platform/testing';
-import { createClickHouse } from '../src/adapters/clickhouse/client.js';
+import { uniqueName } from '@platform/testing';
 import { createEventStore, type EventStore } from '../src/adapters/clickhouse/event-store.js';
-import { migrate } from '../src/adapters/clickhouse/migrations.js';
-import { createDeadLetterQueue } from '../src/adapters/kafka/dead-letters.js';
-import { createTopicIdentity } from '../src/adapters/kafka/topic-identity.js';
-import { createAvroDecoder } from '../src/adapters/registry/avro-decoder.js';
-import { createSink, type SinkSettings } from '../src/sink.js';
-import { createSinkMetrics } from '../src/metrics.js';
-import { Registry } from '@platform/observability';
 import {
-  brokers,
   committedOffsets,
   createTopic,
   produceEvents,
   topicId,
   userCreated,
 } from './support/event-producer.js';
+import { engineTarget as target, sinkOver, useEmbeddedEngine } from './support/in-process-sink.js';
 import { waitFor } from './support/sink-process.js';
 
 describe('ClickHouse inserts failing for a while (real Kafka, registry, ClickHouse engine)', () => {
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sink-failures-'));
-  const target = { database: 'analytics', table: 'event_log' };
-  let writer: ClickHouseClient;
-  let reader: ClickHouseClient;
-
-  beforeAll(async () => {
-    writer = createClickHouse({ kind: 'embedded', dataDir, database: 'analytics' });
-    reader = createClickHouse({ kind: 'embedded', dataDir, database: 'analytics' });
-    await migrate(writer, target);
-  });
-
-  afterAll(async () => {
-    await reader.close();
-    await writer.close();
-    fs.rmSync(dataDir, { recursive: true, force: true });
-  });
-
-  /** A sink in this process over `store` (real, or with failures injected), logging to memory. */
-  function sinkOver(store: EventStore, settings: SinkSettings) {
-    const { logger, lines } = memoryLogger();
-    const kafkaConfig = { brokers: brokers(), clientId: `${settings.topic}-test` };
-    const kafka = createKafka(kafkaConfig, logger);
-    const identity = createTopicIdentity(createTopicIdReader(kafkaConfig), settings.topic);
-    const created = createSink({
-      kafka,
-      store,
-      decoder: createAvroDecoder(createSchemaRegistry({ url: process.env.SCHEMA_REGISTRY_URL! })),
-      deadLetters: createDeadLetterQueue(kafka, uniqueName(`${settings.topic}-dlq`)),
-      identity,
-      logger,
-      metrics: createSinkMetrics(new Registry()),
-      settings,
-    });
-    // As main does: the identity reader's connections close after the sink.
-    const sink = { ...created, stop: () => created.stop().finally(() => identity.close()) };
-    return { sink, kafka, lines };
-  }
+  const engine = useEmbeddedEngine('sink-failures');
 
   it('stays in the group through an outage longer than its session (it heartbeats while it waits)', async () => {
     const topic = uniqueName('outage');
@@ -73,7 +24,7 @@ describe('ClickHouse inserts failing for a while (real Kafka, registry, ClickHou
     // ClickHouse refuses every insert for three session timeouts; the backoff sleeps up to 4 s,
     // longer than a third of the session, so only heartbeats sent during the waits keep it in.
     const sessionTimeoutMs = 6000;
-    const real = createEventStore(writer, reader, target);
+    const real = createEventStore(engine.writer(), engine.reader(), target);
     let outageEnds = Number.POSITIVE_INFINITY;
     const store: EventStore = {
       ...real,
@@ -123,7 +74,7 @@ describe('ClickHouse inserts failing for a while (real Kafka, registry, ClickHou
       topic,
       Array.from({ length: 300 }, () => userCreated()),
     );
-    const real = createEventStore(writer, reader, target);
+    const real = createEventStore(engine.writer(), engine.reader(), target);
     let down = true; // ClickHouse refuses every insert until the test says otherwise
     const store: EventStore = {
       ...real,
@@ -186,7 +137,7 @@ describe('ClickHouse inserts failing for a while (real Kafka, registry, ClickHou
 
     // Two kinds of failure, in turn: the insert reached ClickHouse but its answer was lost
     // (the retry must be dropped by the deduplication token), then ClickHouse refused outright.
-    const real = createEventStore(writer, reader, target);
+    const real = createEventStore(engine.writer(), engine.reader(), target);
     const script = ['stored-then-failed', 'stored-then-failed', 'refused', 'refused', 'refused'];
     const store: EventStore = {
       ...real,
@@ -248,7 +199,7 @@ describe('ClickHouse inserts failing for a while (real Kafka, registry, ClickHou
       topic,
       Array.from({ length: 200 }, () => userCreated()),
     );
-    const real = createEventStore(writer, reader, target);
+    const real = createEventStore(engine.writer(), engine.reader(), target);
     const store: EventStore = {
       ...real,
       async insert() {
