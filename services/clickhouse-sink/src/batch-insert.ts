@@ -1,4 +1,5 @@
 import { SpanStatusCode } from '@opentelemetry/api';
+import type { KafkaMessage } from 'kafkajs';
 import type { Logger } from '@platform/observability';
 import { describeError } from '@platform/runtime';
 import type { EventStore } from './adapters/clickhouse/event-store.js';
@@ -19,6 +20,8 @@ import {
 export interface Slot {
   row: EventRow | null;
   trace?: MessageTrace;
+  /** The message as fetched: dead-lettered as it is should ClickHouse refuse its row for good. */
+  message?: KafkaMessage;
 }
 
 export interface FrontBatch {

@@ -13,6 +13,8 @@ export interface SinkMetrics {
   eventsStored(eventTimes: readonly string[], now?: number): void;
   /** An insert attempt failed (it is retried). */
   insertFailed(): void;
+  /** ClickHouse kept refusing a batch's data: it is inserted again in two halves. */
+  insertSplit(): void;
   deadLettered(code: PoisonMessageCode): void;
 }
 
@@ -45,6 +47,11 @@ export function createSinkMetrics(registry: Registry): SinkMetrics {
     help: 'Insert attempts that failed and were retried.',
     registers: [registry],
   });
+  const insertSplits = new Counter({
+    name: 'sink_insert_splits_total',
+    help: 'Batches ClickHouse kept refusing (a data error), inserted again in two halves.',
+    registers: [registry],
+  });
   const deadLetters = new Counter({
     name: 'sink_dead_letters_total',
     help: 'Messages sent to the dead-letter topic, by error code.',
@@ -66,6 +73,7 @@ export function createSinkMetrics(registry: Registry): SinkMetrics {
       }
     },
     insertFailed: () => insertFailures.inc(),
+    insertSplit: () => insertSplits.inc(),
     deadLettered: (code) => deadLetters.inc({ code }),
   };
 }

@@ -5,15 +5,15 @@ import type { EventStore } from './adapters/clickhouse/event-store.js';
 import type { DeadLetterQueue } from './adapters/kafka/dead-letters.js';
 import type { TopicIdentity } from './adapters/kafka/topic-identity.js';
 import type { EventDecoder } from './adapters/registry/avro-decoder.js';
+import { isRefusedData } from './adapters/clickhouse/errors.js';
 import { createBatchInsert, type Slot } from './batch-insert.js';
 import { createDeadLetterStep } from './dead-letter-step.js';
 import { createCommitScheduler } from './domain/commit-scheduler.js';
 import { PoisonMessageError } from './domain/errors.js';
 import { toEventRow } from './domain/event-row.js';
-import { PartitionBatch } from './domain/partition-batch.js';
-import { PartitionPositions } from './domain/partition-positions.js';
 import { createPartitionQueue } from './domain/partition-queue.js';
 import { retryUntilDone } from './domain/retry-policy.js';
+import { SinkCore, type InsertFailureStep, type InsertJob } from './domain/sink-core.js';
 import type { SinkMetrics } from './metrics.js';
 import { startMessageSpan } from './sink-tracing.js';
 
@@ -29,6 +29,8 @@ export interface SinkSettings {
   sessionTimeoutMs: number;
   heartbeatIntervalMs: number;
   fetchMaxWaitMs: number;
+  /** Refusals of a batch's data by ClickHouse before it is split in halves (see domain/sink-core.ts). */
+  rejectionsBeforeSplit?: number;
 }
 
 export interface SinkDeps {
@@ -54,6 +56,17 @@ const isRebalanceSignal = (error: unknown) =>
   error !== null &&
   REBALANCE_SIGNALS.has(String((error as { type?: unknown }).type));
 
+/** An insert given up on by the core's decision (split, dead-letter the message, or no longer ours). */
+class InsertGivenUp extends Error {
+  constructor(
+    readonly step: Exclude<InsertFailureStep, 'retry'>,
+    override readonly cause: unknown,
+  ) {
+    super(`insert given up: ${step}`);
+    this.name = 'InsertGivenUp';
+  }
+}
+
 /**
  * Kafka -> ClickHouse. Per partition: decode, map, gather up to batchSize messages or
  * flushIntervalMs, insert with a deduplication token of the partition and offset range, and
@@ -62,9 +75,10 @@ const isRebalanceSignal = (error: unknown) =>
  * insert and commit stores nothing twice. Positions belong to one topic id: a topic deleted and
  * re-created under the same name is noticed before each commit and read again from its start.
  *
- * This wires the Kafka consumer loop to the named pieces: the partition's batch
- * (domain/partition-batch.ts) and positions (domain/partition-positions.ts), the per-partition
- * queue, the retry policy, the commit scheduler (domain/) and the dead-letter step.
+ * The decisions (what to store, which batch next, what a failed insert means, what may be
+ * committed, and that nothing of an older assignment counts) are the core's
+ * (domain/sink-core.ts), which a model-based test drives; this wires it to the Kafka consumer
+ * loop, the per-partition queue, the retry policy, the commit scheduler and the dead-letter step.
  */
 export function createSink({
   kafka,
@@ -88,15 +102,20 @@ export function createSink({
   // while ClickHouse is down, a timed flush holding a partition) must ask, or a short session
   // would evict this member while it is healthy. Taken from the first batch: it is the group's.
   let heartbeat: () => Promise<void> = async () => undefined;
-  const batches = new Map<number, PartitionBatch<Slot>>();
-  const positions = new PartitionPositions();
+  const core = new SinkCore<Slot>(
+    {
+      batchSize: settings.batchSize,
+      flushIntervalMs: settings.flushIntervalMs,
+      rejectionsBeforeSplit: settings.rejectionsBeforeSplit ?? 3,
+    },
+    // The table is partitioned by month of event_time ('YYYY-MM-DD ...'): one insert, one month.
+    (slot) => slot.row?.event_time.slice(0, 7) ?? null,
+  );
   const queue = createPartitionQueue();
   const deadLetter = createDeadLetterStep({ deadLetters, metrics, logger });
   const insertBatch = createBatchInsert({ store, metrics, logger, topic: settings.topic });
-  // The id of the topic the assignment's positions belong to, read with them after each join.
-  let topicId: string | undefined;
+  // The stored positions (and topic id) of the current assignment, being read after a join.
   let positionsLoading: Promise<string> | undefined;
-  let assignments = 0; // counts joins: a load that finishes after a newer join is dropped
   let flushTimer: NodeJS.Timeout | undefined;
   const commits = createCommitScheduler({
     intervalMs: settings.commitIntervalMs,
@@ -116,35 +135,17 @@ export function createSink({
     onFailure?.(reason, error);
   };
 
-  function batchOf(partition: number, sourceTopicId: string): PartitionBatch<Slot> {
-    let batch = batches.get(partition);
-    if (!batch) {
-      batch = new PartitionBatch<Slot>(
-        sourceTopicId,
-        partition,
-        settings.batchSize,
-        settings.flushIntervalMs,
-      );
-      batches.set(partition, batch);
-    }
-    return batch;
-  }
-
   /**
    * Once per assignment: which topic we read (its id), and what of it is already stored. Shared
    * by every partition's first batch and the commit check; resolves to the topic id.
    */
   function loadPositions(): Promise<string> {
     if (positionsLoading) return positionsLoading;
-    const assignment = assignments;
+    const generation = core.generation;
     const loading = (async () => {
       const id = await identity.currentId();
       if (!id) throw new Error(`topic ${settings.topic} does not exist (deleted?)`);
-      const offsets = await store.storedOffsets(id);
-      if (assignment === assignments) {
-        positions.restore(offsets);
-        topicId = id;
-      }
+      core.restore(generation, id, await store.storedOffsets(id)); // dropped after a newer join
       return id;
     })();
     positionsLoading = loading;
@@ -154,12 +155,18 @@ export function createSink({
     return loading;
   }
 
-  /** Retries `work` (domain/retry-policy.ts) until it succeeds, the partition is taken away, or we stop. */
+  /**
+   * Retries `work` (domain/retry-policy.ts) until it succeeds, the partition is taken away, we
+   * stop, or it fails with an error `final` names. The group hears from us during each attempt
+   * too: an insert longer than the session must not get this member evicted while it runs (its
+   * partitions would move and be stored again by another member).
+   */
   function retrying<T>(
     what: string,
     partition: number,
     work: () => Promise<T>,
     alive: () => boolean,
+    final?: (error: unknown) => boolean,
   ): Promise<T> {
     const target = [{ topic: settings.topic, partitions: [partition] }];
     // kafkajs refuses to pause or resume while the consumer is stopped (following a re-created
@@ -171,8 +178,20 @@ export function createSink({
         // not consuming
       }
     };
-    return retryUntilDone(work, settings.backoff, {
+    const attempt = async () => {
+      const beating = setInterval(
+        () => void heartbeat().catch(() => undefined),
+        settings.heartbeatIntervalMs,
+      );
+      try {
+        return await work();
+      } finally {
+        clearInterval(beating);
+      }
+    };
+    return retryUntilDone(attempt, settings.backoff, {
       alive,
+      final,
       pause: () => whileRunning(() => consumer.pause(target)),
       resume: () => whileRunning(() => consumer.resume(target)),
       wait: waitHeartbeating,
@@ -202,16 +221,80 @@ export function createSink({
     }
   }
 
+  /** Inserts what the core says is due, one job after another, until nothing is. */
   async function flush(partition: number, force: boolean, alive: () => boolean): Promise<void> {
-    const batch = batches.get(partition);
-    while (batch && (force ? batch.size > 0 : batch.isDue(Date.now()))) {
-      const front = batch.peek();
-      if (!front) return;
-      await insertBatch(partition, { ...front, topicId: batch.topicId }, (work) =>
-        retrying('insert', partition, work, alive),
+    for (let job = core.takeInsert(partition, Date.now(), force); job;) {
+      await insertJob(job, alive);
+      job = core.takeInsert(partition, Date.now(), force);
+    }
+  }
+
+  /**
+   * One job, retried while it is ours; each failed attempt goes to the core, which may say to
+   * split it (ClickHouse keeps refusing the data) or to dead-letter its one message.
+   */
+  async function insertJob(job: InsertJob<Slot>, alive: () => boolean): Promise<void> {
+    const { partition } = job;
+    const stillOurs = () => alive() && core.isCurrent(job.generation);
+    try {
+      await insertBatch(partition, job, (attempt) =>
+        retrying(
+          'insert',
+          partition,
+          async () => {
+            try {
+              await attempt();
+            } catch (error) {
+              const step = core.insertFailed(job, isRefusedData(error));
+              throw step === 'retry' ? error : new InsertGivenUp(step, error);
+            }
+          },
+          stillOurs,
+          (error) => error instanceof InsertGivenUp,
+        ),
       );
-      batch.removeFront(front.items.length, Date.now());
-      positions.markStored(partition, front.lastOffset);
+      core.inserted(job);
+    } catch (error) {
+      if (!(error instanceof InsertGivenUp) || error.step === 'stale') {
+        core.release(job);
+        throw error;
+      }
+      const reason = describeError(error.cause).message as string;
+      if (error.step === 'split') {
+        metrics.insertSplit();
+        logger.error('ClickHouse keeps refusing a batch; inserting it in halves', {
+          partition,
+          first_offset: String(job.firstOffset),
+          last_offset: String(job.lastOffset),
+          error: reason,
+        });
+        return; // the next job the core hands out is the first half
+      }
+      // One message ClickHouse refuses on its own: it goes where poison goes, with the reason.
+      // (It has a row: a job without one inserts nothing, so it is never refused.)
+      const [slot] = job.items;
+      if (!slot?.message || !slot.trace) {
+        throw new Error('a refused job holds one message with its row', { cause: error });
+      }
+      const position = {
+        topic: settings.topic,
+        topicId: job.topicId,
+        partition,
+        offset: String(job.firstOffset),
+      };
+      try {
+        await deadLetter(
+          slot.message,
+          position,
+          new PoisonMessageError('INSERT_REFUSED', `ClickHouse refused the row: ${reason}`),
+          slot.trace,
+          (work) => retrying('dead-letter', partition, work, stillOurs),
+        );
+      } catch (deadLetterError) {
+        core.release(job);
+        throw deadLetterError;
+      }
+      core.inserted(job);
     }
   }
 
@@ -219,6 +302,7 @@ export function createSink({
     message: KafkaMessage,
     partition: number,
     sourceTopicId: string,
+    generation: number,
     alive: () => boolean,
   ): Promise<void> {
     const position = { topic: settings.topic, topicId: sourceTopicId, partition, offset: message.offset };
@@ -226,7 +310,7 @@ export function createSink({
     let slot: Slot;
     try {
       const record = await retrying('decode', partition, () => decoder.decode(message.value), alive);
-      slot = { row: toEventRow(record, position), trace };
+      slot = { row: toEventRow(record, position), trace, message };
     } catch (error) {
       if (!(error instanceof PoisonMessageError)) throw error;
       await deadLetter(message, position, error, trace, (work) =>
@@ -234,7 +318,7 @@ export function createSink({
       );
       slot = { row: null };
     }
-    batchOf(partition, sourceTopicId).add(message.offset, slot, Date.now());
+    core.add(generation, partition, BigInt(message.offset), slot, Date.now());
   }
 
   async function eachBatch({
@@ -246,8 +330,11 @@ export function createSink({
   }: EachBatchPayload): Promise<void> {
     heartbeat = groupHeartbeat;
     const { partition } = batch;
+    // This batch belongs to the assignment current when kafkajs handed it over.
+    const generation = core.generation;
     // closing: a stop was asked for; a retry in progress (ClickHouse down) must give way to it.
-    const alive = () => isRunning() && !isStale() && !closing && !stopping && !following;
+    const alive = () =>
+      isRunning() && !isStale() && core.isCurrent(generation) && !closing && !stopping && !following;
     // Waiting for the partition (a timed flush may hold it) is waiting too.
     const waiting = setInterval(() => void heartbeat().catch(() => undefined), settings.heartbeatIntervalMs);
     try {
@@ -255,10 +342,10 @@ export function createSink({
         clearInterval(waiting);
         const sourceTopicId = await loadPositions();
         for (const message of batch.messages) {
-          if (!alive()) return;
+          if (!alive() || core.currentTopicId === undefined) return;
           // Already in ClickHouse (redelivered after a crash or a rebalance): skip, do not store twice.
-          if (!positions.isStored(partition, BigInt(message.offset)))
-            await accept(message, partition, sourceTopicId, alive);
+          if (core.wants(generation, partition, BigInt(message.offset)))
+            await accept(message, partition, sourceTopicId, generation, alive);
           resolveOffset(message.offset); // fetch position only; commits happen after inserts
           await flush(partition, false, alive);
           await heartbeat();
@@ -297,8 +384,9 @@ export function createSink({
    * re-created one would make the group skip its first messages.
    */
   async function commitStored(): Promise<void> {
-    if (following || positions.partitions.length === 0) return;
-    const readFrom = topicId ?? (await loadPositions());
+    if (following || core.assigned.length === 0) return;
+    const generation = core.generation;
+    const readFrom = core.currentTopicId ?? (await loadPositions());
     const current = await identity.currentId();
     if (current !== readFrom) {
       if (current === undefined) {
@@ -308,10 +396,11 @@ export function createSink({
       if (!stopping) await followRecreatedTopic(readFrom, current);
       return;
     }
-    const offsets = positions.toCommit(settings.topic);
+    if (!core.isCurrent(generation)) return; // a join happened meanwhile: its positions are not read yet
+    const offsets = core.commitsDue(settings.topic);
     if (offsets.length === 0) return;
     await consumer.commitOffsets(offsets);
-    positions.markCommitted(offsets);
+    core.committed(generation, offsets);
     logger.debug('offsets committed', { offsets });
   }
 
@@ -331,7 +420,7 @@ export function createSink({
     try {
       await consumer.stop();
       await Promise.all(
-        [...batches.keys()].map((partition) =>
+        core.partitionsBuffered.map((partition) =>
           queue
             .run(partition, () => flush(partition, true, () => !stopping))
             .catch((error) =>
@@ -361,15 +450,12 @@ export function createSink({
     async start(): Promise<void> {
       consumer.on(consumer.events.GROUP_JOIN, (event) => {
         // After a rebalance kafkajs resumes from committed offsets: forget what is buffered
-        // (it will be delivered again) and re-read what is stored, and from which topic.
-        for (const batch of batches.values()) batch.clear();
-        batches.clear();
-        positions.reassign(event.payload.memberAssignment[settings.topic] ?? []);
+        // (it will be delivered again) and re-read what is stored, and from which topic. Work of
+        // the old assignment still running (an insert retried, a timed flush) sees it is stale.
+        core.assign(event.payload.memberAssignment[settings.topic] ?? []);
         // A partition paused for an insert retried when the group rebalanced would stay paused
         // (kafkajs keeps pauses across assignments): nothing of ours waits on it any more.
-        consumer.resume([{ topic: settings.topic, partitions: positions.partitions }]);
-        assignments += 1;
-        topicId = undefined;
+        consumer.resume([{ topic: settings.topic, partitions: core.assigned }]);
         positionsLoading = undefined;
         logger.info('partitions assigned', { assignment: event.payload.memberAssignment });
       });
@@ -387,14 +473,15 @@ export function createSink({
         await consumer.run(runOptions);
         flushTimer = setInterval(
           () => {
-            for (const [partition, batch] of batches) {
-              if (batch.isDue(Date.now())) {
-                void queue
-                  .run(partition, () => flush(partition, false, () => !closing && !stopping))
-                  .catch((error) =>
-                    logger.warn('timed flush failed', { partition, error: describeError(error) }),
-                  );
-              }
+            // Fenced on the assignment: a partition that moved meanwhile is not flushed by us.
+            const generation = core.generation;
+            const alive = () => !closing && !stopping && core.isCurrent(generation);
+            for (const partition of core.due(Date.now())) {
+              void queue
+                .run(partition, () => flush(partition, false, alive))
+                .catch((error) =>
+                  logger.warn('timed flush failed', { partition, error: describeError(error) }),
+                );
             }
           },
           Math.max(50, Math.floor(settings.flushIntervalMs / 4)),
@@ -417,7 +504,7 @@ export function createSink({
       await commits.stop();
       // kafkajs throws when its consumer is not running (stopped for good, between a crash and
       // its restart, or stopped to follow a re-created topic): then there is nothing to pause.
-      if (batches.size > 0) {
+      if (core.partitionsBuffered.length > 0) {
         try {
           consumer.pause([{ topic: settings.topic }]);
         } catch (error) {
@@ -427,7 +514,7 @@ export function createSink({
         }
       }
       await Promise.all(
-        [...batches.keys()].map((partition) =>
+        core.partitionsBuffered.map((partition) =>
           queue
             .run(partition, () => flush(partition, true, () => false))
             .catch((error) =>

@@ -1,6 +1,7 @@
 import { PoisonMessageError } from '../src/domain/errors.js';
 import { toEventRow } from '../src/domain/event-row.js';
 import { dedupToken, PartitionBatch } from '../src/domain/partition-batch.js';
+import { SinkCore } from '../src/domain/sink-core.js';
 
 describe('PartitionBatch', () => {
   it('is due at batch size or when the oldest message has waited the flush interval', () => {
@@ -100,5 +101,68 @@ describe('toEventRow', () => {
     const at = (iso: string) => toEventRow({ ...record, event_time: Date.parse(iso) }, position).event_time;
     expect(at('1900-01-01T00:00:00.000Z')).toBe('1900-01-01 00:00:00.000');
     expect(at('2299-12-31T23:59:59.999Z')).toBe('2299-12-31 23:59:59.999');
+  });
+});
+
+describe('SinkCore', () => {
+  type Item = { id: string; month: string | null };
+  const core = () =>
+    new SinkCore<Item>(
+      { batchSize: 4, flushIntervalMs: 1000, rejectionsBeforeSplit: 2 },
+      (item) => item.month,
+    );
+  const items = (months: (string | null)[]) => months.map((month, i) => ({ id: `m${i}`, month }));
+  function loaded(months: (string | null)[]) {
+    const sink = core();
+    const generation = sink.assign([0]);
+    sink.restore(generation, 'topic-id', new Map());
+    items(months).forEach((item, offset) => sink.add(generation, 0, BigInt(offset), item, 0));
+    return { sink, generation };
+  }
+
+  it('cuts a batch where the month changes: one insert, one ClickHouse partition', () => {
+    const { sink } = loaded(['2026-11', null, '2026-11', '2026-12']);
+    const first = sink.takeInsert(0, 0, true)!;
+    expect([first.firstOffset, first.lastOffset]).toEqual([0n, 2n]); // the dead-lettered one rides along
+    expect(sink.takeInsert(0, 0, true)).toBeUndefined(); // one job out per partition
+    sink.inserted(first);
+    const second = sink.takeInsert(0, 0, true)!;
+    expect([second.firstOffset, second.lastOffset]).toEqual([3n, 3n]);
+    expect(sink.commitsDue('t')).toEqual([{ topic: 't', partition: 0, offset: '3' }]);
+  });
+
+  it('splits a batch ClickHouse keeps refusing, down to the one message to dead-letter', () => {
+    const { sink } = loaded(['2026-12', '2026-12', '2026-12', '2026-12']);
+    let job = sink.takeInsert(0, 0, true)!;
+    expect(sink.insertFailed(job, false)).toBe('retry'); // not about the data: retried without end
+    expect(sink.insertFailed(job, true)).toBe('retry');
+    expect(sink.insertFailed(job, true)).toBe('split');
+    job = sink.takeInsert(0, 0, true)!;
+    expect(job.items.map((i) => i.id)).toEqual(['m0', 'm1']);
+    sink.inserted(job); // the first half goes in; the refused row is in the second
+    job = sink.takeInsert(0, 0, true)!;
+    expect(job.items.map((i) => i.id)).toEqual(['m2', 'm3']); // a success resets the limit
+    sink.insertFailed(job, true);
+    expect(sink.insertFailed(job, true)).toBe('split');
+    job = sink.takeInsert(0, 0, true)!;
+    expect(job.items.map((i) => i.id)).toEqual(['m2']);
+    sink.insertFailed(job, true);
+    expect(sink.insertFailed(job, true)).toBe('dead-letter');
+    expect(sink.inserted(job)).toBe(true);
+    expect(sink.commitsDue('t')).toEqual([{ topic: 't', partition: 0, offset: '3' }]);
+  });
+
+  it('drops everything of an older assignment: late loads, messages and inserts', () => {
+    const { sink, generation } = loaded(['2026-12', '2026-12']);
+    const job = sink.takeInsert(0, 0, true)!;
+    const next = sink.assign([0, 1]);
+    expect(sink.restore(generation, 'topic-id', new Map([[0, 5n]]))).toBe(false);
+    expect(sink.wants(next, 0, 0n)).toBe(false); // not restored yet
+    sink.restore(next, 'topic-id', new Map());
+    sink.add(generation, 0, 0n, { id: 'late', month: '2026-12' }, 0);
+    expect(sink.buffered(0)).toBe(0);
+    expect(sink.inserted(job)).toBe(false);
+    expect(sink.insertFailed(job, true)).toBe('stale');
+    expect(sink.commitsDue('t')).toEqual([]);
   });
 });

@@ -101,6 +101,39 @@ describe('retryUntilDone', () => {
     expect(calls).toEqual([]);
   });
 
+  it('resumes the partition it paused when a poison error ends the retries (a registry back with a 404)', async () => {
+    const { calls, retryHooks } = hooks();
+    let attempts = 0;
+    const poison = new PoisonMessageError('UNKNOWN_SCHEMA_ID', 'schema id 9 is not in the registry');
+    const retried = retryUntilDone(
+      async () => {
+        attempts += 1;
+        throw attempts === 1 ? new Error('registry unreachable') : poison;
+      },
+      backoff,
+      retryHooks,
+    );
+    await expect(retried).rejects.toBe(poison);
+    expect(calls).toEqual(['retry 1', 'pause', 'resume']);
+  });
+
+  it('passes on at once a failure the caller names final, resuming what it paused', async () => {
+    const { calls, retryHooks } = hooks();
+    const final = new Error('split');
+    let attempts = 0;
+    const retried = retryUntilDone(
+      async () => {
+        attempts += 1;
+        throw attempts === 1 ? new Error('refused') : final;
+      },
+      backoff,
+      { ...retryHooks, final: (error) => error === final },
+    );
+    await expect(retried).rejects.toBe(final);
+    expect(attempts).toBe(2);
+    expect(calls).toEqual(['retry 1', 'pause', 'resume']);
+  });
+
   it('gives up once the work is no longer ours', async () => {
     let alive = true;
     const { retryHooks } = hooks(() => alive);

@@ -3,8 +3,8 @@ import { SchemaType } from '@kafkajs/confluent-schema-registry';
 import { uniqueName } from '@platform/testing';
 import {
   createTopic,
-  kafka,
   produceEvents,
+  readDeadLetters,
   registry,
   topicId,
   userCreated,
@@ -110,23 +110,7 @@ describe('clickhouse-sink: Kafka -> embedded ClickHouse (real Kafka, registry, C
     sink = startSink(target);
     await waitFor('good rows stored', async () => (await count()).total === '3');
 
-    const consumer = kafka().consumer({ groupId: uniqueName('dlq-reader') });
-    await consumer.connect();
-    await consumer.subscribe({ topic: target.dlqTopic, fromBeginning: true });
-    const dead: { key: string; headers: Record<string, string>; value: Buffer }[] = [];
-    await new Promise<void>((resolve) => {
-      void consumer.run({
-        eachMessage: async ({ message }) => {
-          dead.push({
-            key: message.key!.toString(),
-            value: message.value!,
-            headers: Object.fromEntries(Object.entries(message.headers!).map(([k, v]) => [k, String(v)])),
-          });
-          if (dead.length === 5) resolve();
-        },
-      });
-    });
-    await consumer.disconnect();
+    const dead = await readDeadLetters(target.dlqTopic, 5);
     expect(dead.map((d) => [d.key, d.headers['dlq.error.code']])).toEqual([
       ['p1', 'NOT_CONFLUENT_FRAMING'],
       ['p2', 'UNKNOWN_SCHEMA_ID'],

@@ -4,6 +4,8 @@ export const POISON_MESSAGE_CODES = [
   'INCOMPATIBLE_SCHEMA',
   'UNDECODABLE',
   'UNMAPPABLE',
+  // ClickHouse refused the row, alone, every time (a data error, see adapters/clickhouse/errors.ts).
+  'INSERT_REFUSED',
 ] as const;
 export type PoisonMessageCode = (typeof POISON_MESSAGE_CODES)[number];
 

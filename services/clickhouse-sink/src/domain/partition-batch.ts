@@ -32,9 +32,24 @@ export class PartitionBatch<Item> {
     );
   }
 
-  /** The next batch to insert (up to batchSize from the front), without removing it. */
-  peek(): { items: Item[]; firstOffset: bigint; lastOffset: bigint } | undefined {
-    const front = this.items.slice(0, this.batchSize);
+  /**
+   * The next batch to insert (up to `limit` from the front), without removing it. With `partOf`
+   * (an item's ClickHouse partition, null for an item without a row) it ends before the first
+   * item of another partition than the rows before it.
+   */
+  peek(
+    limit = this.batchSize,
+    partOf: (item: Item) => string | null = () => null,
+  ): { items: Item[]; firstOffset: bigint; lastOffset: bigint } | undefined {
+    const front: { offset: bigint; item: Item }[] = [];
+    let part: string | null = null;
+    for (const entry of this.items) {
+      if (front.length >= limit) break;
+      const next = partOf(entry.item);
+      if (next !== null && part !== null && next !== part) break;
+      part ??= next;
+      front.push(entry);
+    }
     const [first, last] = [front[0], front.at(-1)];
     if (!first || !last) return undefined;
     return { items: front.map((f) => f.item), firstOffset: first.offset, lastOffset: last.offset };

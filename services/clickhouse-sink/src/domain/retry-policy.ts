@@ -5,6 +5,8 @@ import { PoisonMessageError } from './errors.js';
 export interface RetryHooks {
   /** False once the work is no longer ours (partition taken away, stopping): give up. */
   alive(): boolean;
+  /** Failures no retry will fix besides poison (the caller decided to give up): passed on. */
+  final?(error: unknown): boolean;
   /** After the first failure: fetch nothing more for the partition (backpressure). */
   pause(): void;
   /** After a success that followed failures. */
@@ -30,7 +32,12 @@ export async function retryUntilDone<T>(
       if (attempt > 1) hooks.resume();
       return result;
     } catch (error) {
-      if (error instanceof PoisonMessageError || !hooks.alive()) throw error;
+      if (error instanceof PoisonMessageError || hooks.final?.(error)) {
+        // Paused by an earlier failure: the caller moves on, and the partition must too.
+        if (attempt > 1) hooks.resume();
+        throw error;
+      }
+      if (!hooks.alive()) throw error;
       const delayMs = backoffDelay(attempt, backoff);
       hooks.onRetry(attempt, delayMs, error);
       if (attempt === 1) hooks.pause();

@@ -104,3 +104,28 @@ export async function committedOffsets(groupId: string, topic: string): Promise<
     await admin.disconnect();
   }
 }
+
+/** The first `count` messages of a dead-letter topic: key, value and headers as text. */
+export async function readDeadLetters(
+  topic: string,
+  count: number,
+): Promise<{ key: string; headers: Record<string, string>; value: Buffer }[]> {
+  const consumer = kafka().consumer({ groupId: `${topic}-reader-${randomUUID()}` });
+  await consumer.connect();
+  await consumer.subscribe({ topic, fromBeginning: true });
+  const dead: { key: string; headers: Record<string, string>; value: Buffer }[] = [];
+  await new Promise<void>((resolve) => {
+    void consumer.run({
+      eachMessage: async ({ message }) => {
+        dead.push({
+          key: message.key!.toString(),
+          value: message.value!,
+          headers: Object.fromEntries(Object.entries(message.headers!).map(([k, v]) => [k, String(v)])),
+        });
+        if (dead.length === count) resolve();
+      },
+    });
+  });
+  await consumer.disconnect();
+  return dead;
+}

@@ -54,12 +54,13 @@ export function sinkOver(
   const kafkaConfig = { brokers: brokers(), clientId: `${settings.topic}-test` };
   const kafka = createKafka(kafkaConfig, logger);
   const identity = createTopicIdentity(createTopicIdReader(kafkaConfig), settings.topic);
+  const deadLetterTopic = uniqueName(`${settings.topic}-dlq`);
   const created = createSink({
     kafka,
     store,
     decoder:
       options.decoder ?? createAvroDecoder(createSchemaRegistry({ url: process.env.SCHEMA_REGISTRY_URL! })),
-    deadLetters: createDeadLetterQueue(kafka, uniqueName(`${settings.topic}-dlq`)),
+    deadLetters: createDeadLetterQueue(kafka, deadLetterTopic),
     identity,
     logger,
     metrics: createSinkMetrics(new Registry()),
@@ -68,5 +69,5 @@ export function sinkOver(
   });
   // As main does: the identity reader's connections close after the sink.
   const sink = { ...created, stop: () => created.stop().finally(() => identity.close()) };
-  return { sink, kafka, lines };
+  return { sink, kafka, lines, deadLetterTopic };
 }
