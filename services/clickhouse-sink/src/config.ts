@@ -56,6 +56,11 @@ const envShape = {
    * fetch in flight, so this bounds an idle sink's shutdown (kafkajs's default is 5000).
    */
   SINK_FETCH_MAX_WAIT_MS: envField.positiveInt(60_000).default(1000),
+  /**
+   * How long a schema id the registry answers 404 for is waited for before its messages are
+   * dead-lettered: a registry replica or a restore may lag behind the producers.
+   */
+  SINK_SCHEMA_MISSING_GRACE_MS: envField.positiveInt(86_400_000).default(300_000),
   /** Bearer token POST /query requires; unset, /query is off. A secret: at least 24 characters. */
   SINK_QUERY_TOKEN: z.string().min(24, { message: 'must be at least 24 characters' }).optional(),
   SINK_QUERY_MAX_SECONDS: envField.positiveInt(3600).default(10),
@@ -68,6 +73,7 @@ const envShape = {
 export interface SinkConfig extends BaseConfig {
   kafka: KafkaConfig;
   schemaRegistry: SchemaRegistryConfig;
+  schemaMissingGraceMs: number;
   clickhouse: ClickHouseConfig;
   table: string;
   deadLetterTopic: string;
@@ -88,6 +94,7 @@ export function loadSinkConfig(env: NodeJS.ProcessEnv = process.env): SinkConfig
     ...baseConfig(e),
     kafka: kafkaConfig(e, 'clickhouse-sink'),
     schemaRegistry: schemaRegistryConfig(e),
+    schemaMissingGraceMs: e.SINK_SCHEMA_MISSING_GRACE_MS,
     clickhouse: clickhouseConfig(e),
     table: e.CLICKHOUSE_TABLE,
     deadLetterTopic: e.SINK_DLQ_TOPIC,

@@ -33,7 +33,9 @@ await runService({
     const sink = createSink({
       kafka,
       store,
-      decoder: createAvroDecoder(createSchemaRegistry(config.schemaRegistry)),
+      decoder: createAvroDecoder(createSchemaRegistry(config.schemaRegistry), {
+        missingGraceMs: config.schemaMissingGraceMs,
+      }),
       deadLetters: createDeadLetterQueue(kafka, config.deadLetterTopic),
       identity,
       logger,

@@ -59,7 +59,10 @@ export function sinkOver(
     kafka,
     store,
     decoder:
-      options.decoder ?? createAvroDecoder(createSchemaRegistry({ url: process.env.SCHEMA_REGISTRY_URL! })),
+      options.decoder ??
+      createAvroDecoder(createSchemaRegistry({ url: process.env.SCHEMA_REGISTRY_URL! }), {
+        missingGraceMs: 500,
+      }),
     deadLetters: createDeadLetterQueue(kafka, deadLetterTopic),
     identity,
     logger,

@@ -38,6 +38,8 @@ export function startSink(target: SinkTarget, env: Record<string, string> = {}) 
     SINK_HTTP_PORT: '0',
     SINK_BACKOFF_INITIAL_MS: '100',
     SINK_BACKOFF_MAX_MS: '1000',
+    // An unknown schema id is poison after this (a registry lag is not simulated here).
+    SINK_SCHEMA_MISSING_GRACE_MS: '500',
     SINK_QUERY_TOKEN: TEST_QUERY_TOKEN,
     ...env,
   });

@@ -22,13 +22,35 @@ function isNotFound(error: unknown): boolean {
 }
 
 /**
+ * The registry does not know a schema id yet. Within the grace period that is taken for lag (a
+ * replica behind, a restore in progress) and retried like an unreachable registry.
+ */
+export class SchemaNotFoundYetError extends Error {
+  readonly code = 'SCHEMA_NOT_FOUND_YET';
+  constructor(id: number, waitedMs: number, graceMs: number) {
+    super(`schema id ${id} is not in the registry (yet?): waited ${waitedMs} of ${graceMs} ms`);
+    this.name = 'SchemaNotFoundYetError';
+  }
+}
+
+export interface AvroDecoderOptions {
+  /** How long an id the registry answers 404 for is retried before its messages are poison. */
+  missingGraceMs?: number;
+  now?: () => number;
+}
+
+/**
  * Decodes with the writer schema named by the frame's id (fetched from the registry once per
  * id), resolved into the current reader schema of the same record when this sink knows it.
  * A registry that cannot be reached is not the message's fault: that error propagates and the
- * caller retries.
+ * caller retries. Nor is an id the registry does not know, for `missingGraceMs` from the first
+ * 404: an id that never appears cannot be told from one that appears late by any one answer.
+ * Past it, the message is poison (and so is every later one of that id while it stays unknown).
  */
-export function createAvroDecoder(registry: SchemaRegistry): EventDecoder {
+export function createAvroDecoder(registry: SchemaRegistry, options: AvroDecoderOptions = {}): EventDecoder {
+  const { missingGraceMs = 300_000, now = Date.now } = options;
   const decoders = new Map<number, (body: Buffer) => unknown>();
+  const missingSince = new Map<number, number>();
 
   async function decoderFor(id: number): Promise<(body: Buffer) => unknown> {
     const known = decoders.get(id);
@@ -37,10 +59,17 @@ export function createAvroDecoder(registry: SchemaRegistry): EventDecoder {
     try {
       writer = (await registry.getSchema(id)) as unknown as avro.Type;
     } catch (error) {
-      if (isNotFound(error))
-        throw new PoisonMessageError('UNKNOWN_SCHEMA_ID', `schema id ${id} is not in the registry`);
-      throw error;
+      if (!isNotFound(error)) throw error;
+      const since = missingSince.get(id) ?? now();
+      missingSince.set(id, since);
+      const waited = now() - since;
+      if (waited < missingGraceMs) throw new SchemaNotFoundYetError(id, waited, missingGraceMs);
+      throw new PoisonMessageError(
+        'UNKNOWN_SCHEMA_ID',
+        `schema id ${id} is not in the registry (missing for ${missingGraceMs} ms and more)`,
+      );
     }
+    missingSince.delete(id);
     const reader = writer.name ? readers.get(writer.name) : undefined;
     const decode = reader ? readingAs(id, reader, writer) : (body: Buffer) => writer.fromBuffer(body);
     decoders.set(id, decode);
