@@ -6,6 +6,7 @@ import { createEventStore } from './adapters/clickhouse/event-store.js';
 import { migrate } from './adapters/clickhouse/migrations.js';
 import { createConsumerLagReader } from './adapters/kafka/consumer-lag.js';
 import { createDeadLetterQueue } from './adapters/kafka/dead-letters.js';
+import { createGroupOffsets } from './adapters/kafka/group-offsets.js';
 import { createTopicIdentity } from './adapters/kafka/topic-identity.js';
 import { createAvroDecoder } from './adapters/registry/avro-decoder.js';
 import { loadSinkConfig } from './config.js';
@@ -29,6 +30,7 @@ await runService({
     const registry = createMetricsRegistry(service);
     const identity = createTopicIdentity(createTopicIdReader(config.kafka), config.sink.topic);
     const lag = createConsumerLagReader(kafka, config.sink.topic, config.sink.groupId);
+    const groupOffsets = createGroupOffsets(kafka, config.sink.topic, config.sink.groupId);
     registerLagGauge(registry, () => lag.read(), logger);
     const sink = createSink({
       kafka,
@@ -38,6 +40,7 @@ await runService({
       }),
       deadLetters: createDeadLetterQueue(kafka, config.deadLetterTopic),
       identity,
+      groupOffsets,
       logger,
       metrics: createSinkMetrics(registry),
       settings: config.sink,
@@ -57,6 +60,7 @@ await runService({
       await http.close();
       await sink.stop(); // flush, commit, leave the group
       await lag.close();
+      await groupOffsets.close();
       await identity.close();
       await reader.close();
       await clickhouse.close();

@@ -3,6 +3,7 @@ import type { Logger } from '@platform/observability';
 import { backoffDelay, describeError, type BackoffPolicy, type HealthReport } from '@platform/runtime';
 import type { EventStore } from './adapters/clickhouse/event-store.js';
 import type { DeadLetterQueue } from './adapters/kafka/dead-letters.js';
+import type { CommittedOffset, GroupOffsets } from './adapters/kafka/group-offsets.js';
 import type { TopicIdentity } from './adapters/kafka/topic-identity.js';
 import type { EventDecoder } from './adapters/registry/avro-decoder.js';
 import { isRefusedData } from './adapters/clickhouse/errors.js';
@@ -39,6 +40,7 @@ export interface SinkDeps {
   decoder: EventDecoder;
   deadLetters: DeadLetterQueue;
   identity: TopicIdentity;
+  groupOffsets: GroupOffsets;
   logger: Logger;
   metrics: SinkMetrics;
   settings: SinkSettings;
@@ -86,6 +88,7 @@ export function createSink({
   decoder,
   deadLetters,
   identity,
+  groupOffsets,
   logger,
   metrics,
   settings,
@@ -124,6 +127,8 @@ export function createSink({
   });
   let stopping = false;
   let following = false; // reading a re-created topic: in-flight batches end, nothing commits
+  // An insert found the topic replaced: nothing more is stored until the new one is followed.
+  let replaced = false;
   let closing = false; // set first on stop: ends the wait for the topic
   let running: Promise<void> = Promise.resolve();
   /** Why consuming stopped for good, once it has: the health endpoint reports it. */
@@ -145,7 +150,9 @@ export function createSink({
     const loading = (async () => {
       const id = await identity.currentId();
       if (!id) throw new Error(`topic ${settings.topic} does not exist (deleted?)`);
-      core.restore(generation, id, await store.storedOffsets(id)); // dropped after a newer join
+      const [stored, committed] = await Promise.all([store.storedOffsets(id), groupOffsets.committed()]);
+      if (!core.restore(generation, id, stored)) return id; // a newer join reads its own
+      await seekPastForeignCommits(id, stored, committed);
       return id;
     })();
     positionsLoading = loading;
@@ -153,6 +160,37 @@ export function createSink({
       if (positionsLoading === loading) positionsLoading = undefined; // the next caller tries again
     });
     return loading;
+  }
+
+  /**
+   * Offsets are committed with the id of the topic they were read from. One committed for another
+   * topic of the same name (a commit that crossed the topic's re-creation: its id was checked just
+   * before) would make the group skip the new topic's first messages: such a partition is read
+   * again from just after what ClickHouse holds of it (or from its start).
+   */
+  async function seekPastForeignCommits(
+    id: string,
+    stored: ReadonlyMap<number, bigint>,
+    committed: ReadonlyMap<number, CommittedOffset>,
+  ): Promise<void> {
+    const foreign = core.assigned.filter((partition) => {
+      const topicId = committed.get(partition)?.topicId;
+      return topicId !== undefined && topicId !== id;
+    });
+    if (foreign.length === 0) return;
+    const starts = await groupOffsets.starts();
+    for (const partition of foreign) {
+      const storedUpTo = stored.get(partition);
+      const offset = storedUpTo === undefined ? (starts.get(partition) ?? 0n) : storedUpTo + 1n;
+      logger.warn('committed offset belongs to a replaced topic of this name; reading again', {
+        partition,
+        committed: String(committed.get(partition)?.offset),
+        committed_for_topic_id: committed.get(partition)?.topicId,
+        topic_id: id,
+        from_offset: String(offset),
+      });
+      consumer.seek({ topic: settings.topic, partition, offset: String(offset) });
+    }
   }
 
   /**
@@ -224,19 +262,42 @@ export function createSink({
   /** Inserts what the core says is due, one job after another, until nothing is. */
   async function flush(partition: number, force: boolean, alive: () => boolean): Promise<void> {
     for (let job = core.takeInsert(partition, Date.now(), force); job;) {
-      await insertJob(job, alive);
+      if (!(await insertJob(job, alive))) return;
       job = core.takeInsert(partition, Date.now(), force);
     }
+  }
+
+  /**
+   * Whether the topic still is the one the job's messages were read from. kafkajs fetches by name
+   * and, when the topic is re-created, goes on reading the new one at the old position; such
+   * messages must not be stored as the old topic's. Topic ids never come back: the same id now
+   * means every message fetched before now came from it.
+   */
+  async function stillSameTopic(job: InsertJob<Slot>, alive: () => boolean): Promise<boolean> {
+    const current = await retrying('topic check', job.partition, () => identity.currentId(), alive);
+    if (current === job.topicId) return true;
+    core.release(job);
+    if (!replaced) {
+      replaced = true;
+      logger.warn('topic was replaced under the sink; storing nothing more until it follows the new one', {
+        topic: settings.topic,
+        old_topic_id: job.topicId,
+        topic_id: current ?? null,
+      });
+      commits.kick(); // the commit path follows the new topic (or waits for it to exist)
+    }
+    return false;
   }
 
   /**
    * One job, retried while it is ours; each failed attempt goes to the core, which may say to
    * split it (ClickHouse keeps refusing the data) or to dead-letter its one message.
    */
-  async function insertJob(job: InsertJob<Slot>, alive: () => boolean): Promise<void> {
+  async function insertJob(job: InsertJob<Slot>, alive: () => boolean): Promise<boolean> {
     const { partition } = job;
     const stillOurs = () => alive() && core.isCurrent(job.generation);
     try {
+      if (!(await stillSameTopic(job, stillOurs))) return false;
       await insertBatch(partition, job, (attempt) =>
         retrying(
           'insert',
@@ -254,6 +315,7 @@ export function createSink({
         ),
       );
       core.inserted(job);
+      return true;
     } catch (error) {
       if (!(error instanceof InsertGivenUp) || error.step === 'stale') {
         core.release(job);
@@ -268,7 +330,7 @@ export function createSink({
           last_offset: String(job.lastOffset),
           error: reason,
         });
-        return; // the next job the core hands out is the first half
+        return true; // the next job the core hands out is the first half
       }
       // One message ClickHouse refuses on its own: it goes where poison goes, with the reason.
       // (It has a row: a job without one inserts nothing, so it is never refused.)
@@ -295,6 +357,7 @@ export function createSink({
         throw deadLetterError;
       }
       core.inserted(job);
+      return true;
     }
   }
 
@@ -334,7 +397,13 @@ export function createSink({
     const generation = core.generation;
     // closing: a stop was asked for; a retry in progress (ClickHouse down) must give way to it.
     const alive = () =>
-      isRunning() && !isStale() && core.isCurrent(generation) && !closing && !stopping && !following;
+      isRunning() &&
+      !isStale() &&
+      core.isCurrent(generation) &&
+      !closing &&
+      !stopping &&
+      !following &&
+      !replaced;
     // Waiting for the partition (a timed flush may hold it) is waiting too.
     const waiting = setInterval(() => void heartbeat().catch(() => undefined), settings.heartbeatIntervalMs);
     try {
@@ -399,16 +468,19 @@ export function createSink({
     if (!core.isCurrent(generation)) return; // a join happened meanwhile: its positions are not read yet
     const offsets = core.commitsDue(settings.topic);
     if (offsets.length === 0) return;
-    await consumer.commitOffsets(offsets);
+    // Each offset names the topic it belongs to (see seekPastForeignCommits).
+    await consumer.commitOffsets(offsets.map((offset) => ({ ...offset, metadata: readFrom })));
     core.committed(generation, offsets);
     logger.debug('offsets committed', { offsets });
   }
 
   /**
    * kafkajs fetches by topic name and keeps its position when the topic is re-created, so it would
-   * go on at the old offset and never read the new topic's first messages. Store what is buffered
-   * (it was fetched under the old id), leave the group and join again: the new assignment starts
-   * from the group's committed offsets, which Kafka dropped with the old topic, so from the start.
+   * go on at the old offset and never read the new topic's first messages. Leave the group and
+   * join again: the new assignment starts from the group's committed offsets, which Kafka dropped
+   * with the old topic, so from the start. What is buffered is dropped: fetched after the
+   * re-creation it belongs to the new topic and is read again; fetched before, its topic is gone
+   * (the outbox audit finds such events: ./platform audit --repair).
    */
   async function followRecreatedTopic(oldId: string, newId: string): Promise<void> {
     logger.warn('topic was re-created; reading the new one from its start', {
@@ -419,21 +491,14 @@ export function createSink({
     following = true;
     try {
       await consumer.stop();
-      await Promise.all(
-        core.partitionsBuffered.map((partition) =>
-          queue
-            .run(partition, () => flush(partition, true, () => !stopping))
-            .catch((error) =>
-              // The old topic is gone: what could not be stored now cannot be read again.
-              logger.error('buffered messages of the replaced topic could not be stored', {
-                partition,
-                error: describeError(error),
-              }),
-            ),
-        ),
-      );
+      const dropped = core.partitionsBuffered.map((partition) => ({
+        partition,
+        messages: core.buffered(partition),
+      }));
+      if (dropped.length > 0) logger.warn('buffered messages of the replaced topic dropped', { dropped });
     } finally {
       following = false;
+      replaced = false;
       if (!closing) await consumer.run(runOptions);
     }
   }

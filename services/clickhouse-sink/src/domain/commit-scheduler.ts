@@ -10,16 +10,21 @@ export function createCommitScheduler(options: {
 }) {
   let timer: NodeJS.Timeout | undefined;
   let committing: Promise<void> | undefined;
+  const tick = () => {
+    committing ??= options
+      .commit()
+      .catch(options.onError)
+      .finally(() => {
+        committing = undefined;
+      });
+  };
   return {
     start(): void {
-      timer = setInterval(() => {
-        committing ??= options
-          .commit()
-          .catch(options.onError)
-          .finally(() => {
-            committing = undefined;
-          });
-      }, options.intervalMs);
+      timer = setInterval(tick, options.intervalMs);
+    },
+    /** A commit now, unless one is under way (and only once ticks have started). */
+    kick(): void {
+      if (timer) tick();
     },
     async stop(): Promise<void> {
       clearInterval(timer);

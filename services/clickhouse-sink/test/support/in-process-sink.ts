@@ -9,7 +9,8 @@ import { createClickHouse } from '../../src/adapters/clickhouse/client.js';
 import type { EventStore } from '../../src/adapters/clickhouse/event-store.js';
 import { migrate } from '../../src/adapters/clickhouse/migrations.js';
 import { createDeadLetterQueue } from '../../src/adapters/kafka/dead-letters.js';
-import { createTopicIdentity } from '../../src/adapters/kafka/topic-identity.js';
+import { createGroupOffsets } from '../../src/adapters/kafka/group-offsets.js';
+import { createTopicIdentity, type TopicIdentity } from '../../src/adapters/kafka/topic-identity.js';
 import { createAvroDecoder, type EventDecoder } from '../../src/adapters/registry/avro-decoder.js';
 import { createSinkMetrics } from '../../src/metrics.js';
 import { createSink, type SinkDeps, type SinkSettings } from '../../src/sink.js';
@@ -48,12 +49,19 @@ export function useEmbeddedEngine(prefix: string): {
 export function sinkOver(
   store: EventStore,
   settings: SinkSettings,
-  options: { decoder?: EventDecoder; onFailure?: SinkDeps['onFailure'] } = {},
+  options: {
+    decoder?: EventDecoder;
+    onFailure?: SinkDeps['onFailure'];
+    /** Wraps the real topic identity (to act at the moment the sink checks it). */
+    identity?: (real: TopicIdentity) => TopicIdentity;
+  } = {},
 ) {
   const { logger, lines } = memoryLogger();
   const kafkaConfig = { brokers: brokers(), clientId: `${settings.topic}-test` };
   const kafka = createKafka(kafkaConfig, logger);
-  const identity = createTopicIdentity(createTopicIdReader(kafkaConfig), settings.topic);
+  const realIdentity = createTopicIdentity(createTopicIdReader(kafkaConfig), settings.topic);
+  const identity = options.identity?.(realIdentity) ?? realIdentity;
+  const groupOffsets = createGroupOffsets(kafka, settings.topic, settings.groupId);
   const deadLetterTopic = uniqueName(`${settings.topic}-dlq`);
   const created = createSink({
     kafka,
@@ -65,12 +73,20 @@ export function sinkOver(
       }),
     deadLetters: createDeadLetterQueue(kafka, deadLetterTopic),
     identity,
+    groupOffsets,
     logger,
     metrics: createSinkMetrics(new Registry()),
     settings,
     ...(options.onFailure ? { onFailure: options.onFailure } : {}),
   });
   // As main does: the identity reader's connections close after the sink.
-  const sink = { ...created, stop: () => created.stop().finally(() => identity.close()) };
+  const sink = {
+    ...created,
+    stop: () =>
+      created
+        .stop()
+        .finally(() => identity.close())
+        .finally(() => groupOffsets.close()),
+  };
   return { sink, kafka, lines, deadLetterTopic };
 }
