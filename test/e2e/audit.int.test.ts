@@ -13,7 +13,7 @@ interface AuditOutput {
   stored: number;
   missing: { total: number; processed: number; events: { event_id: string; outbox_status: string }[] };
   extra: { total: number; events: { event_id: string }[] };
-  repair?: { republished: number; published: number; failed_again: number };
+  repair?: { republished: number; recently_published: number; published: number; failed_again: number };
 }
 
 /**
@@ -112,7 +112,12 @@ describe('outbox-cli audit: the outbox reconciled with ClickHouse, on the runnin
 
     // --repair publishes the missing ones again through the replay path, --wait follows it
     const repaired = audit('--repair', '--wait');
-    expect(repaired.output.repair).toEqual({ republished: 3, published: 3, failed_again: 0 });
+    expect(repaired.output.repair).toEqual({
+      republished: 3,
+      recently_published: 0,
+      published: 3,
+      failed_again: 0,
+    });
     await waitFor('the deleted events stored again', async () => (await storedIds()).length === 31, 60_000);
 
     // Only the event ClickHouse should not have is left

@@ -21,8 +21,11 @@ export interface AuditRange {
 export interface CommittedEvents {
   summaries(range: AuditRange, hashPrefixLength: number): Promise<BucketSummary[]>;
   events(range: AuditRange & { eventType: string }, hashPrefix: string): Promise<CommittedEvent[]>;
-  /** Processed rows of these events back to pending, as `replay` does; their outbox ids. */
-  republish(eventIds: string[]): Promise<string[]>;
+  /**
+   * Processed rows of these events back to pending, as `replay` does, if they were published
+   * before `publishedBefore`; their outbox ids.
+   */
+  republish(eventIds: string[], publishedBefore: Date): Promise<string[]>;
 }
 
 /** The warehouse's side: what was stored (adapters/warehouse/sink-query-warehouse.ts). */
@@ -133,11 +136,19 @@ export function createAudit(deps: {
      * Publishes the missing events again through the replay path: their processed outbox rows go
      * back to pending, and the sink stores each once (ClickHouse collapses a re-stored event).
      * Pending rows are on their way already; failed ones wait for `requeue` once their cause is
-     * fixed. Returns the outbox ids put back to pending.
+     * fixed. A row published at or after `publishedBefore` (the audit's settle time ago) may still
+     * be on its way to the warehouse, and is left alone: a repair run again soon after the last
+     * one does not publish its events once more. Returns the outbox ids put back to pending and
+     * how many were left alone.
      */
-    async repair(report: AuditReport): Promise<string[]> {
+    async repair(
+      report: AuditReport,
+      publishedBefore: Date,
+    ): Promise<{ republished: string[]; recentlyPublished: number }> {
       const processed = report.missing.filter((e) => e.status === 'processed').map((e) => e.eventId);
-      return processed.length > 0 ? deps.committed.republish(processed) : [];
+      if (processed.length === 0) return { republished: [], recentlyPublished: 0 };
+      const republished = await deps.committed.republish(processed, publishedBefore);
+      return { republished, recentlyPublished: processed.length - republished.length };
     },
   };
 }

@@ -27,7 +27,8 @@ import { AuditInputError, auditWindow } from './domain/audit.js';
 //                                  type and names the events only one side has; exit code 3 when
 //                                  they differ. --list-limit: the most ids one query lists (5000;
 //                                  at most the sink's SINK_QUERY_MAX_ROWS). --repair publishes
-//                                  the missing processed ones again through the replay path.
+//                                  the missing processed ones again through the replay path
+//                                  (not those published within the settle minutes).
 const usage =
   'usage: outbox-cli stats | requeue (--all | --id <id> [--id <id>...]) [--wait] | replay --since <ISO-8601 time> [--wait]\n' +
   '       | audit [--since <ISO-8601 time>] [--until <ISO-8601 time>] [--settle-minutes <n>] [--list-limit <n>] [--repair [--wait]]';
@@ -162,11 +163,21 @@ async function audit() {
     listLimit: Number(listLimit),
     progress: (label, total) => progressReporter(label, total),
   });
+  const startedAt = Date.now();
   const report = await auditor.run(window);
   const result: Record<string, unknown> = describeAudit(report);
   if (repair) {
-    const republished = await auditor.repair(report);
-    result.repair = { republished: republished.length, ...(wait ? await follow('repair', republished) : {}) };
+    // Published within the settle time: maybe still on its way to the warehouse (a repair run
+    // again soon after the last one): not published once more.
+    const { republished, recentlyPublished } = await auditor.repair(
+      report,
+      new Date(startedAt - Number(settle) * 60_000),
+    );
+    result.repair = {
+      republished: republished.length,
+      recently_published: recentlyPublished,
+      ...(wait ? await follow('repair', republished) : {}),
+    };
   }
   console.log(JSON.stringify(result, null, 2));
   if (!result.matches) process.exitCode = 3;

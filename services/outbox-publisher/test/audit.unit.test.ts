@@ -169,7 +169,7 @@ function memorySides(committed: MemoryEvent[], stored: MemoryEvent[]) {
       listed.committed += found.length;
       return found.map((e) => ({ eventId: e.eventId, status: e.status }));
     },
-    republish: async (ids) => {
+    republish: async (ids, _publishedBefore) => {
       republished.push(...ids);
       return ids.map((_, i) => String(i + 1));
     },
@@ -242,7 +242,7 @@ describe('createAudit', () => {
     expect(described.extra.total).toBe(1);
 
     // Repair publishes again only what was published and not stored; the pending one is on its way.
-    await audit.repair(report);
+    await audit.repair(report, new Date());
     expect(sides.republished.sort()).toEqual([lost[1]!.eventId, lost[2]!.eventId].sort());
   });
 });

@@ -51,8 +51,9 @@ export function createOutboxAudit(pool: pg.Pool): CommittedEvents {
       return rows.map((r) => ({ eventId: r.event_id, status: r.status }));
     },
 
-    async republish(eventIds) {
-      return (await replayProcessed(pool, 'event_id = any($1::uuid[])', [eventIds], true)).ids;
+    async republish(eventIds, publishedBefore) {
+      const condition = 'event_id = any($1::uuid[]) and processed_at < $2';
+      return (await replayProcessed(pool, condition, [eventIds, publishedBefore], true)).ids;
     },
   };
 }
