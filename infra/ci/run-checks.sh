@@ -72,6 +72,22 @@ else
   echo "skipped kafka-other-line" >>"$checks_file"
 fi
 
+# A short chaos run (./platform chaos): API load while the publisher, the sink and a broker of
+# its own are killed at random; fails on any lost, duplicated or out-of-order event.
+# CHAOS_SECONDS=0 skips it (./platform test --quick).
+if [[ "${CHAOS_SECONDS:-30}" != "0" ]]; then
+  echo "[checks] chaos: ${CHAOS_SECONDS:-30} s of load and kills"
+  start=$(date +%s)
+  if TEST_RESULTS_LABEL=chaos bash infra/local/chaos.sh "${CHAOS_SECONDS:-30}"; then
+    status=ok
+  else
+    status=failed && echo "failed chaos" >>"$checks_file"
+  fi
+  phase_line chaos "$start" "$status"
+else
+  echo "skipped chaos" >>"$checks_file"
+fi
+
 # The test stack in containers (testcontainers, packages/testing/src/container-stack.ts), then
 # docker-compose.yml itself, once ./platform test has made a Docker engine and the images ready
 # (in the background: TEST_CONTAINERS=pending until DOCKER_PREPARE_STATUS_FILE says how it went).
