@@ -151,8 +151,11 @@ export function createSink({
       const id = await identity.currentId();
       if (!id) throw new Error(`topic ${settings.topic} does not exist (deleted?)`);
       const [stored, committed] = await Promise.all([store.storedOffsets(id), groupOffsets.committed()]);
+      // Where to read again is settled before the positions count: should it fail, nothing is
+      // stored or committed under this id, and the next load still sees the foreign commits.
+      const seeks = await seeksPastForeignCommits(id, stored, committed);
       if (!core.restore(generation, id, stored)) return id; // a newer join reads its own
-      await seekPastForeignCommits(id, stored, committed);
+      for (const seek of seeks) consumer.seek(seek);
       return id;
     })();
     positionsLoading = loading;
@@ -168,18 +171,18 @@ export function createSink({
    * before) would make the group skip the new topic's first messages: such a partition is read
    * again from just after what ClickHouse holds of it (or from its start).
    */
-  async function seekPastForeignCommits(
+  async function seeksPastForeignCommits(
     id: string,
     stored: ReadonlyMap<number, bigint>,
     committed: ReadonlyMap<number, CommittedOffset>,
-  ): Promise<void> {
+  ): Promise<{ topic: string; partition: number; offset: string }[]> {
     const foreign = core.assigned.filter((partition) => {
       const topicId = committed.get(partition)?.topicId;
       return topicId !== undefined && topicId !== id;
     });
-    if (foreign.length === 0) return;
+    if (foreign.length === 0) return [];
     const starts = await groupOffsets.starts();
-    for (const partition of foreign) {
+    return foreign.map((partition) => {
       const storedUpTo = stored.get(partition);
       const offset = storedUpTo === undefined ? (starts.get(partition) ?? 0n) : storedUpTo + 1n;
       logger.warn('committed offset belongs to a replaced topic of this name; reading again', {
@@ -189,8 +192,8 @@ export function createSink({
         topic_id: id,
         from_offset: String(offset),
       });
-      consumer.seek({ topic: settings.topic, partition, offset: String(offset) });
-    }
+      return { topic: settings.topic, partition, offset: String(offset) };
+    });
   }
 
   /**
@@ -277,7 +280,8 @@ export function createSink({
     const current = await retrying('topic check', job.partition, () => identity.currentId(), alive);
     if (current === job.topicId) return true;
     core.release(job);
-    if (!replaced) {
+    // A check of an older assignment's job (a join happened meanwhile) says nothing of the new one.
+    if (!replaced && core.isCurrent(job.generation)) {
       replaced = true;
       logger.warn('topic was replaced under the sink; storing nothing more until it follows the new one', {
         topic: settings.topic,
@@ -314,7 +318,7 @@ export function createSink({
           (error) => error instanceof InsertGivenUp,
         ),
       );
-      core.inserted(job);
+      core.inserted(job, Date.now());
       return true;
     } catch (error) {
       if (!(error instanceof InsertGivenUp) || error.step === 'stale') {
@@ -336,6 +340,7 @@ export function createSink({
       // (It has a row: a job without one inserts nothing, so it is never refused.)
       const [slot] = job.items;
       if (!slot?.message || !slot.trace) {
+        core.release(job);
         throw new Error('a refused job holds one message with its row', { cause: error });
       }
       const position = {
@@ -356,7 +361,7 @@ export function createSink({
         core.release(job);
         throw deadLetterError;
       }
-      core.inserted(job);
+      core.inserted(job, Date.now());
       return true;
     }
   }
@@ -465,10 +470,11 @@ export function createSink({
       if (!stopping) await followRecreatedTopic(readFrom, current);
       return;
     }
+    replaced = false; // the same topic after all (a check that found it missing for a moment)
     if (!core.isCurrent(generation)) return; // a join happened meanwhile: its positions are not read yet
     const offsets = core.commitsDue(settings.topic);
     if (offsets.length === 0) return;
-    // Each offset names the topic it belongs to (see seekPastForeignCommits).
+    // Each offset names the topic it belongs to (see seeksPastForeignCommits).
     await consumer.commitOffsets(offsets.map((offset) => ({ ...offset, metadata: readFrom })));
     core.committed(generation, offsets);
     logger.debug('offsets committed', { offsets });
@@ -496,6 +502,8 @@ export function createSink({
         messages: core.buffered(partition),
       }));
       if (dropped.length > 0) logger.warn('buffered messages of the replaced topic dropped', { dropped });
+      // Nothing of the old assignment may be flushed while the group is joined again.
+      core.assign([]);
     } finally {
       following = false;
       replaced = false;
@@ -518,10 +526,12 @@ export function createSink({
         // (it will be delivered again) and re-read what is stored, and from which topic. Work of
         // the old assignment still running (an insert retried, a timed flush) sees it is stale.
         core.assign(event.payload.memberAssignment[settings.topic] ?? []);
+        positionsLoading = undefined;
+        replaced = false;
+        heartbeat = async () => undefined; // the old runner's; the next batch brings the new one
         // A partition paused for an insert retried when the group rebalanced would stay paused
         // (kafkajs keeps pauses across assignments): nothing of ours waits on it any more.
         consumer.resume([{ topic: settings.topic, partitions: core.assigned }]);
-        positionsLoading = undefined;
         logger.info('partitions assigned', { assignment: event.payload.memberAssignment });
       });
       // kafkajs restarts its consumer after a retriable error; after any other it stops
@@ -540,7 +550,8 @@ export function createSink({
           () => {
             // Fenced on the assignment: a partition that moved meanwhile is not flushed by us.
             const generation = core.generation;
-            const alive = () => !closing && !stopping && core.isCurrent(generation);
+            const alive = () =>
+              !closing && !stopping && !following && !replaced && core.isCurrent(generation);
             for (const partition of core.due(Date.now())) {
               void queue
                 .run(partition, () => flush(partition, false, alive))

@@ -125,7 +125,7 @@ describe('SinkCore', () => {
     const first = sink.takeInsert(0, 0, true)!;
     expect([first.firstOffset, first.lastOffset]).toEqual([0n, 2n]); // the dead-lettered one rides along
     expect(sink.takeInsert(0, 0, true)).toBeUndefined(); // one job out per partition
-    sink.inserted(first);
+    sink.inserted(first, 0);
     const second = sink.takeInsert(0, 0, true)!;
     expect([second.firstOffset, second.lastOffset]).toEqual([3n, 3n]);
     expect(sink.commitsDue('t')).toEqual([{ topic: 't', partition: 0, offset: '3' }]);
@@ -139,16 +139,16 @@ describe('SinkCore', () => {
     expect(sink.insertFailed(job, true)).toBe('split');
     job = sink.takeInsert(0, 0, true)!;
     expect(job.items.map((i) => i.id)).toEqual(['m0', 'm1']);
-    sink.inserted(job); // the first half goes in; the refused row is in the second
+    sink.inserted(job, 0); // the first half goes in; the refused row is in the second
     job = sink.takeInsert(0, 0, true)!;
-    expect(job.items.map((i) => i.id)).toEqual(['m2', 'm3']); // a success resets the limit
+    expect(job.items.map((i) => i.id)).toEqual(['m2', 'm3']); // halves until offset 3 is stored
     sink.insertFailed(job, true);
     expect(sink.insertFailed(job, true)).toBe('split');
     job = sink.takeInsert(0, 0, true)!;
     expect(job.items.map((i) => i.id)).toEqual(['m2']);
     sink.insertFailed(job, true);
     expect(sink.insertFailed(job, true)).toBe('dead-letter');
-    expect(sink.inserted(job)).toBe(true);
+    expect(sink.inserted(job, 0)).toBe(true);
     expect(sink.commitsDue('t')).toEqual([{ topic: 't', partition: 0, offset: '3' }]);
   });
 
@@ -161,7 +161,7 @@ describe('SinkCore', () => {
     sink.restore(next, 'topic-id', new Map());
     sink.add(generation, 0, 0n, { id: 'late', month: '2026-12' }, 0);
     expect(sink.buffered(0)).toBe(0);
-    expect(sink.inserted(job)).toBe(false);
+    expect(sink.inserted(job, 0)).toBe(false);
     expect(sink.insertFailed(job, true)).toBe('stale');
     expect(sink.commitsDue('t')).toEqual([]);
   });

@@ -94,12 +94,16 @@ class Member {
   readonly fetchPosition = new Map<number, bigint>();
   /** Inserts taken from the core and not settled: an attempt may be running. */
   jobs: InsertJob<Item>[] = [];
+  /** Batches kafkajs handed over whose messages are still being decoded (they may end late). */
+  fetches: { generation: number; partition: number; messages: Message[] }[] = [];
 }
 
 type Action =
   | { kind: 'produce'; partition: number; months: number[]; poison: number; refused: number }
   | { kind: 'load'; member: number }
   | { kind: 'fetch'; member: number; partition: number; count: number }
+  | { kind: 'fetchStart'; member: number; partition: number; count: number }
+  | { kind: 'fetchEnd'; member: number; fetch: number }
   | { kind: 'tick'; ms: number }
   | { kind: 'take'; member: number; partition: number; force: boolean }
   | { kind: 'attempt'; member: number; job: number; outcome: Outcome }
@@ -121,8 +125,8 @@ class World {
   groupGeneration = 0;
   now = 0;
   nextEvent = 0;
-  /** Inserts that wrote rows after their member lost the partition (or crashed). */
-  lateWrites = 0;
+  /** Events written by inserts that landed after their member lost the partition (or crashed). */
+  readonly lateWritten = new Set<string>();
 
   constructor() {
     this.rebalance();
@@ -148,7 +152,7 @@ class World {
     if (outcome === 'ok' || outcome === 'lostAnswer') this.clickhouse.write(job, Infinity);
     if (outcome === 'partial') this.clickhouse.write(job, 1);
     const current = member !== undefined && !member.evicted && member.core.isCurrent(job.generation);
-    if (this.clickhouse.rows.length > before && !current) this.lateWrites += 1;
+    if (!current) for (const row of this.clickhouse.rows.slice(before)) this.lateWritten.add(row.eventId);
   }
 
   apply(action: Action): void {
@@ -172,21 +176,24 @@ class World {
           member.restored = member.core.restore(member.generation, TOPIC_ID, this.clickhouse.storedOffsets());
         }
         return;
-      case 'fetch': {
+      case 'fetch':
+      case 'fetchStart': {
         const from = member?.fetchPosition.get(action.partition);
         if (!member?.restored || from === undefined) return;
+        // kafkajs hands a partition's batches over one at a time (the partition queue too).
+        if (member.fetches.some((f) => f.partition === action.partition)) return;
         const messages = this.log.get(action.partition)!.slice(Number(from), Number(from) + action.count);
-        for (const message of messages) {
-          if (!member.core.wants(member.generation, action.partition, message.offset)) continue;
-          if (message.poison) this.deadLettered.add(message.eventId);
-          const item = {
-            eventId: message.eventId,
-            month: message.poison ? null : message.month,
-            refused: message.refused && !message.poison,
-          };
-          member.core.add(member.generation, action.partition, message.offset, item, this.now);
-        }
         member.fetchPosition.set(action.partition, from + BigInt(messages.length));
+        const fetched = { generation: member.generation, partition: action.partition, messages };
+        if (action.kind === 'fetch') this.accept(member, fetched);
+        else member.fetches.push(fetched);
+        return;
+      }
+      case 'fetchEnd': {
+        const fetched = member?.fetches[action.fetch];
+        if (!member || !fetched) return;
+        member.fetches.splice(action.fetch, 1);
+        this.accept(member, fetched);
         return;
       }
       case 'tick':
@@ -206,11 +213,11 @@ class World {
           const step = member.core.insertFailed(job, true);
           if (step === 'dead-letter') {
             for (const item of job.items) this.deadLettered.add(item.eventId);
-            member.core.inserted(job);
+            member.core.inserted(job, this.now);
           }
           if (step !== 'retry') settle();
         } else if (action.outcome === 'ok') {
-          member.core.inserted(job);
+          member.core.inserted(job, this.now);
           settle();
         } else if (member.core.insertFailed(job, false) === 'stale') {
           settle();
@@ -257,6 +264,23 @@ class World {
     }
   }
 
+  /** A fetched batch decoded and handed to the core under the generation it was fetched in. */
+  private accept(
+    member: Member,
+    fetched: { generation: number; partition: number; messages: Message[] },
+  ): void {
+    for (const message of fetched.messages) {
+      if (!member.core.wants(fetched.generation, fetched.partition, message.offset)) continue;
+      if (message.poison) this.deadLettered.add(message.eventId);
+      const item = {
+        eventId: message.eventId,
+        month: message.poison ? null : message.month,
+        refused: message.refused && !message.poison,
+      };
+      member.core.add(fetched.generation, fetched.partition, message.offset, item, this.now);
+    }
+  }
+
   /** Below every committed offset, each message is stored or dead-lettered. */
   checkCommitted(): void {
     const stored = new Set(this.clickhouse.rows.map((row) => row.eventId));
@@ -283,6 +307,8 @@ class World {
     this.rebalance();
     for (const [index, member] of this.members.entries()) {
       member!.jobs = [];
+      // Batches handed over before the rebalance end now: of an older generation, they count for nothing.
+      while (member!.fetches.length > 0) this.apply({ kind: 'fetchEnd', member: index, fetch: 0 });
       this.apply({ kind: 'load', member: index });
       for (const partition of member!.core.assigned) {
         this.apply({ kind: 'fetch', member: index, partition, count: 10_000 });
@@ -337,6 +363,17 @@ const commands = fc.commands(
         count: fc.integer({ min: 1, max: 6 }),
       }),
     ),
+    step(
+      fc.record({
+        kind: fc.constant('fetchStart' as const),
+        member,
+        partition,
+        count: fc.integer({ min: 1, max: 6 }),
+      }),
+    ),
+    step(
+      fc.record({ kind: fc.constant('fetchEnd' as const), member, fetch: fc.integer({ min: 0, max: 1 }) }),
+    ),
     step(fc.record({ kind: fc.constant('tick' as const), ms: fc.integer({ min: 1, max: 150 }) })),
     step(fc.record({ kind: fc.constant('take' as const), member, partition, force: fc.boolean() })),
     step(
@@ -378,8 +415,9 @@ describe('the sink core against a simulated Kafka group and ClickHouse (model-ba
             }
           }
         }
-        const twice = [...stored.values()].filter((count) => count > 1).length;
-        if (twice > 0) expect(world.lateWrites).toBeGreaterThan(0);
+        // Stored twice only where an insert landed late (the window docs/architecture.md states).
+        const twice = [...stored].filter(([, count]) => count > 1).map(([eventId]) => eventId);
+        expect(twice.filter((eventId) => !world.lateWritten.has(eventId))).toEqual([]);
       }),
       { numRuns: Number(process.env.MODEL_RUNS ?? 300) },
     );

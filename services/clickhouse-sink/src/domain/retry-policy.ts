@@ -42,6 +42,7 @@ export async function retryUntilDone<T>(
       hooks.onRetry(attempt, delayMs, error);
       if (attempt === 1) hooks.pause();
       await hooks.wait(delayMs);
+      if (!hooks.alive()) throw error; // taken away while we waited: no further attempt
     }
   }
 }

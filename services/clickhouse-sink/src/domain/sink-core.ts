@@ -34,7 +34,7 @@ export interface SinkCoreSettings {
  * The sink's decisions, without I/O: which messages to store, which batch to insert next, what a
  * failed insert means, and which offsets may be committed. The shell (sink.ts) feeds it what
  * Kafka and ClickHouse say and does what it answers; the model-based test drives it the same way
- * through crashes, rebalances, partial inserts and re-created topics.
+ * through crashes, evictions, rebalances, late answers and partial inserts.
  *
  * Rules it keeps:
  * - Generations: every assignment starts a new one; anything of an older one (a load of stored
@@ -53,8 +53,11 @@ export class SinkCore<Item> {
   private readonly positions = new PartitionPositions();
   /** Partitions with an insert out, and the job. */
   private readonly inFlight = new Map<number, InsertJob<Item>>();
-  /** Per partition: how many items the next job may hold (halved by a split), refusals so far. */
-  private readonly limits = new Map<number, number>();
+  /**
+   * Per partition: how many items a job may hold (halved by a split) until the refused job's
+   * last offset is stored; refusals so far.
+   */
+  private readonly limits = new Map<number, { items: number; until: bigint }>();
   private readonly rejections = new Map<number, number>();
 
   constructor(
@@ -147,7 +150,7 @@ export class SinkCore<Item> {
     const batch = this.batches.get(partition);
     if (!batch || this.inFlight.has(partition)) return undefined;
     if (!(force ? batch.size > 0 : batch.isDue(now))) return undefined;
-    const limit = this.limits.get(partition) ?? this.settings.batchSize;
+    const limit = this.limits.get(partition)?.items ?? this.settings.batchSize;
     const front = batch.peek(limit, this.partitionKey);
     if (!front) return undefined;
     const job = { generation: this.generationNumber, topicId: batch.topicId, partition, ...front };
@@ -156,13 +159,15 @@ export class SinkCore<Item> {
   }
 
   /** The job is stored (or its messages dead-lettered): the front goes, its offsets may be committed. */
-  inserted(job: InsertJob<Item>): boolean {
+  inserted(job: InsertJob<Item>, now: number): boolean {
     if (!this.owns(job)) return false;
     this.inFlight.delete(job.partition);
-    this.batches.get(job.partition)?.removeFront(job.items.length, Date.now());
+    this.batches.get(job.partition)?.removeFront(job.items.length, now);
     this.positions.markStored(job.partition, job.lastOffset);
     this.rejections.delete(job.partition);
-    this.limits.delete(job.partition);
+    // A split holds until the whole refused range is stored: its other half may hold the refusal.
+    const limit = this.limits.get(job.partition);
+    if (limit && job.lastOffset >= limit.until) this.limits.delete(job.partition);
     return true;
   }
 
@@ -180,7 +185,8 @@ export class SinkCore<Item> {
     this.rejections.delete(job.partition);
     if (job.items.length === 1) return 'dead-letter';
     this.inFlight.delete(job.partition);
-    this.limits.set(job.partition, Math.ceil(job.items.length / 2));
+    const until = this.limits.get(job.partition)?.until ?? job.lastOffset;
+    this.limits.set(job.partition, { items: Math.ceil(job.items.length / 2), until });
     return 'split';
   }
 
