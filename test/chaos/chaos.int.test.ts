@@ -48,13 +48,30 @@ describe('chaos: load while the publisher, the sink and the broker are killed at
   it(
     'loses nothing, stores each event once, keeps each aggregate in order',
     async () => {
+      // A supervisor, as in production: a service that exits by itself (it refuses to start
+      // while the broker is down, or exits 1 when its consumer stopped for good) is started
+      // again a second later. The ones this test kills it restarts itself.
       const running = new Map<ServiceName, ServiceProcess>();
-      const start = (name: ServiceName) => running.set(name, platform.start(name)).get(name)!;
+      const killed = new Set<ServiceProcess>();
+      const supervisorRestarts: Record<string, number> = {};
+      let supervising = true;
+      const start = (name: ServiceName): ServiceProcess => {
+        const started = platform.start(name);
+        running.set(name, started);
+        void started.exitCode().then(async () => {
+          if (!supervising || killed.has(started) || running.get(name) !== started) return;
+          supervisorRestarts[name] = (supervisorRestarts[name] ?? 0) + 1;
+          say(`${name} exited by itself; the supervisor starts it again`);
+          await sleep(1000);
+          if (supervising && running.get(name) === started) start(name);
+        });
+        return started;
+      };
       const api = start('user-api');
       start('outbox-publisher');
-      let sink = start('clickhouse-sink');
+      start('clickhouse-sink');
       const call = apiCaller(await platform.baseUrl(api, 'user-api'), platform);
-      const sinkUrl = async () => platform.baseUrl(sink, 'clickhouse-sink');
+      const sinkUrl = async () => platform.baseUrl(running.get('clickhouse-sink')!, 'clickhouse-sink');
 
       // The load: clients that create a user and change it a few times (an aggregate of several
       // events, whose order must hold), for CHAOS_SECONDS.
@@ -121,11 +138,11 @@ describe('chaos: load while the publisher, the sink and the broker are killed at
             continue;
           }
           const process_ = running.get(victim)!;
+          killed.add(process_);
           process_.signal('SIGKILL');
           await process_.exitCode();
           await sleep(between(200, 2000));
-          const restarted = start(victim);
-          if (victim === 'clickhouse-sink') sink = restarted;
+          start(victim);
         }
       };
 
@@ -188,6 +205,7 @@ describe('chaos: load while the publisher, the sink and the broker are killed at
           seconds_of_load: seconds,
           changes_accepted: accepted,
           kills,
+          supervisor_restarts: supervisorRestarts,
           committed: committed.size,
           stored: stored.size,
           lost: lost.length,
@@ -209,6 +227,7 @@ describe('chaos: load while the publisher, the sink and the broker are killed at
         expect(kills['outbox-publisher'] + kills['clickhouse-sink'] + kills.broker).toBeGreaterThan(0);
         expect(report.audit_matches).toBe(true);
       } finally {
+        supervising = false;
         await db.end();
       }
     },
