@@ -4,7 +4,6 @@ import { packageVersion, runService } from '@platform/runtime';
 import { createClickHouse } from './adapters/clickhouse/client.js';
 import { createEventStore } from './adapters/clickhouse/event-store.js';
 import { migrate } from './adapters/clickhouse/migrations.js';
-import { createConsumerLagReader } from './adapters/kafka/consumer-lag.js';
 import { createDeadLetterQueue } from './adapters/kafka/dead-letters.js';
 import { createGroupOffsets } from './adapters/kafka/group-offsets.js';
 import { createTopicIdentity } from './adapters/kafka/topic-identity.js';
@@ -29,9 +28,8 @@ await runService({
     const kafka = createKafka(config.kafka, logger);
     const registry = createMetricsRegistry(service);
     const identity = createTopicIdentity(createTopicIdReader(config.kafka), config.sink.topic);
-    const lag = createConsumerLagReader(kafka, config.sink.topic, config.sink.groupId);
     const groupOffsets = createGroupOffsets(kafka, config.sink.topic, config.sink.groupId);
-    registerLagGauge(registry, () => lag.read(), logger);
+    registerLagGauge(registry, () => groupOffsets.lag(), logger);
     const sink = createSink({
       kafka,
       store,
@@ -59,7 +57,6 @@ await runService({
     return async () => {
       await http.close();
       await sink.stop(); // flush, commit, leave the group
-      await lag.close();
       await groupOffsets.close();
       await identity.close();
       await reader.close();
